@@ -1,0 +1,3 @@
+from wxsync.cli import main
+
+raise SystemExit(main())

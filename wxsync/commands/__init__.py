@@ -1,0 +1,1 @@
+"""One module per `wxsync` verb. Each has `register(subparsers)` and a `run(args) -> int`."""

@@ -22,7 +22,7 @@ from typing import Any
 from wxsync.wechat.filtering import filter_content, visible_text
 
 DEFAULT_APPID = "wx_emulator"
-DEFAULT_SECRET = "emulator-secret"
+DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the documented public test credential
 
 TITLE_LIMIT = 32
 AUTHOR_LIMIT = 16
@@ -136,7 +136,9 @@ class EmulatedAccount:
     `ApiError`. All of them run under one lock: the HTTP server is threaded.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, config: EmulatorConfig | None = None, clock: Callable[[], float] = time.time
+    ):
         self.config = config or EmulatorConfig()
         self._clock = clock
         self.lock = threading.RLock()
@@ -272,7 +274,9 @@ class EmulatedAccount:
         )
         return {"url": url}
 
-    def add_material(self, query: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+    def add_material(
+        self, query: dict[str, str], files: dict[str, tuple[str, bytes]]
+    ) -> dict[str, Any]:
         """POST /cgi-bin/material/add_material?type=image: a permanent image (used for covers)."""
         if query.get("type") != "image":
             raise ApiError(40004, "invalid media type (the emulator keeps images only)")
@@ -303,7 +307,12 @@ class EmulatedAccount:
         return {"errcode": 0, "errmsg": "ok"}
 
     def get_materialcount(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"voice_count": 0, "video_count": 0, "image_count": len(self.materials), "news_count": 0}
+        return {
+            "voice_count": 0,
+            "video_count": 0,
+            "image_count": len(self.materials),
+            "news_count": 0,
+        }
 
     def batchget_material(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("type") != "image":
@@ -322,44 +331,59 @@ class EmulatedAccount:
         return url in self.issued_urls
 
     def _validate_article(self, raw: Any, count: int) -> dict[str, Any]:
+        """Check one article the way draft/add does, then store it as WeChat would."""
         if not isinstance(raw, dict):
             raise ApiError(47001, "data format error")
-        kind = raw.get("article_type", "news")
-        if kind != "news":
+        if raw.get("article_type", "news") != "news":
             raise ApiError(40097, "invalid args: the emulator supports news articles only")
-        title = raw.get("title")
-        content = raw.get("content")
-        if not isinstance(title, str) or not title:
-            raise ApiError(44003, "empty news data: title missing")
-        if len(title) > self.config.title_limit:
-            raise ApiError(45003, "title size out of limit")
-        author = raw.get("author", "") or ""
-        if not isinstance(author, str):
+        text = {
+            name: raw.get(name, "") or ""
+            for name in ("title", "author", "digest", "content", "content_source_url")
+        }
+        if not all(isinstance(value, str) for value in text.values()):
             raise ApiError(47001, "data format error")
-        if len(author) > AUTHOR_LIMIT:
-            raise ApiError(45110, "author size out of limit")
-        digest = raw.get("digest", "") or ""
-        if not isinstance(digest, str):
-            raise ApiError(47001, "data format error")
-        if len(digest) > DIGEST_LIMIT:
-            raise ApiError(45004, "description size out of limit")
-        if not isinstance(content, str) or not content.strip():
-            raise ApiError(44004, "empty content")
-        if len(content) >= CONTENT_CHAR_LIMIT or len(content.encode("utf-8")) >= CONTENT_BYTE_LIMIT:
-            raise ApiError(45002, "content size out of limit")
-        source_url = raw.get("content_source_url", "") or ""
-        if not isinstance(source_url, str) or len(source_url.encode("utf-8")) > SOURCE_URL_LIMIT:
-            raise ApiError(45005, "content_source_url size out of limit")
-        for flag in ("need_open_comment", "only_fans_can_comment"):
-            if raw.get(flag, 0) not in (0, 1):
-                raise ApiError(40097, f"invalid args: {flag} must be 0 or 1")
-        for crop in ("pic_crop_235_1", "pic_crop_1_1"):
-            value = raw.get(crop, "")
-            if value and not (isinstance(value, str) and _CROP.match(value)):
-                raise ApiError(40097, f"invalid args: {crop} must look like X1_Y1_X2_Y2")
-        thumb = raw.get("thumb_media_id")
-        if not isinstance(thumb, str) or thumb not in self.materials:
-            raise ApiError(40007, "invalid media_id")
+        title, author, digest, content = (
+            text["title"],
+            text["author"],
+            text["digest"],
+            text["content"],
+        )
+        checks = [
+            (not title, 44003, "empty news data: title missing"),
+            (len(title) > self.config.title_limit, 45003, "title size out of limit"),
+            (len(author) > AUTHOR_LIMIT, 45110, "author size out of limit"),
+            (len(digest) > DIGEST_LIMIT, 45004, "description size out of limit"),
+            (not content.strip(), 44004, "empty content"),
+            (
+                len(content) >= CONTENT_CHAR_LIMIT
+                or len(content.encode("utf-8")) >= CONTENT_BYTE_LIMIT,
+                45002,
+                "content size out of limit",
+            ),
+            (
+                len(text["content_source_url"].encode("utf-8")) > SOURCE_URL_LIMIT,
+                45005,
+                "content_source_url size out of limit",
+            ),
+        ]
+        checks += [
+            (raw.get(flag, 0) not in (0, 1), 40097, f"invalid args: {flag} must be 0 or 1")
+            for flag in ("need_open_comment", "only_fans_can_comment")
+        ]
+        checks += [
+            (
+                not _valid_crop(raw.get(crop, "")),
+                40097,
+                f"invalid args: {crop} must look like X1_Y1_X2_Y2",
+            )
+            for crop in ("pic_crop_235_1", "pic_crop_1_1")
+        ]
+        checks.append((raw.get("thumb_media_id") not in self.materials, 40007, "invalid media_id"))
+        for failed, code, message in checks:
+            if failed:
+                raise ApiError(code, message)
+        thumb = str(raw["thumb_media_id"])
+        source_url = text["content_source_url"]
         stored = filter_content(content, self._image_allowed)
         if count > 1:
             digest = ""  # WeChat keeps digests for single-article drafts only
@@ -391,7 +415,12 @@ class EmulatedAccount:
         now = int(self.now())
         for index, article in enumerate(stored):
             article["url"] = _draft_url(media_id, index)
-        self.drafts[media_id] = {"media_id": media_id, "articles": stored, "create_time": now, "update_time": now}
+        self.drafts[media_id] = {
+            "media_id": media_id,
+            "articles": stored,
+            "create_time": now,
+            "update_time": now,
+        }
         return {"media_id": media_id}
 
     def _draft(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -467,7 +496,9 @@ class EmulatedAccount:
             return
         job.status = job.outcome
         if job.outcome != 0:
-            job.fail_idx = list(range(1, len(draft["articles"]) + 1)) if job.outcome in (2, 4) else []
+            job.fail_idx = (
+                list(range(1, len(draft["articles"]) + 1)) if job.outcome in (2, 4) else []
+            )
             return
         article_id = secrets.token_urlsafe(32)
         articles = []
@@ -581,6 +612,10 @@ class EmulatedAccount:
             "config": self.config.public(),
             "time": self.now(),
         }
+
+
+def _valid_crop(value: Any) -> bool:
+    return not value or (isinstance(value, str) and _CROP.match(value) is not None)
 
 
 def _page_args(body: dict[str, Any]) -> tuple[int, int]:

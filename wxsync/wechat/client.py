@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 
-from wxsync.redact import redact, register_secret
+from wxsync.redact import RedactingFilter, redact, register_secret
 from wxsync.wechat.errors import (
     AmbiguousResultError,
     TransportError,
@@ -37,6 +37,8 @@ from wxsync.wechat.errors import (
 )
 
 log = logging.getLogger("wxsync.client")
+# urllib3 logs every request URL, access token included, at DEBUG: mask it at the source.
+logging.getLogger("urllib3.connectionpool").addFilter(RedactingFilter())
 
 DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 
@@ -67,7 +69,7 @@ class RetryPolicy:
 
     def delay(self, retry: int, rng: random.Random) -> float:
         """Delay before retry number `retry` (0-based): half fixed, half random ("equal jitter")."""
-        ceiling = min(self.max_delay, self.base_delay * (2**retry))
+        ceiling: float = min(self.max_delay, self.base_delay * (2**retry))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
@@ -175,11 +177,12 @@ class WeChatClient:
         self._sleep = sleep
         self._clock = clock
         self._on_token = on_token
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._token_lock = threading.RLock()
         self.calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"WeChatClient(appid={self.appid!r}, base_url={self.base_url!r})"
@@ -296,7 +299,8 @@ class WeChatClient:
             # WeChat stores \uXXXX escapes literally: send real UTF-8.
             data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             headers["Content-Type"] = "application/json; charset=utf-8"
-        self.calls[api] += 1
+        with self._calls_lock:
+            self.calls[api] += 1
         log.debug("POST %s", api)
         try:
             response = self.session.post(
@@ -345,7 +349,9 @@ class WeChatClient:
         return Material(media_id=str(payload["media_id"]), url=str(payload.get("url", "")))
 
     def delete_material(self, media_id: str) -> None:
-        self._call("/cgi-bin/material/del_material", json_body={"media_id": media_id}, idempotent=True)
+        self._call(
+            "/cgi-bin/material/del_material", json_body={"media_id": media_id}, idempotent=True
+        )
 
     def material_count(self) -> dict[str, int]:
         payload = self._call("/cgi-bin/material/get_materialcount", json_body={}, idempotent=True)
@@ -371,7 +377,9 @@ class WeChatClient:
         return str(payload["media_id"])
 
     def get_draft(self, media_id: str) -> list[dict[str, Any]]:
-        payload = self._call("/cgi-bin/draft/get", json_body={"media_id": media_id}, idempotent=True)
+        payload = self._call(
+            "/cgi-bin/draft/get", json_body={"media_id": media_id}, idempotent=True
+        )
         return list(payload.get("news_item", []))
 
     def update_draft(self, media_id: str, index: int, article: Article) -> None:

@@ -32,6 +32,7 @@ class Document:
     # 1-based line number in the file where `body` starts.
     body_line: int = 1
     format: str = ""  # "yaml", "toml" or "" when there is no front matter
+    header: str = ""  # the raw front matter between the fences
 
 
 _FENCES = {"---": "yaml", "+++": "toml"}
@@ -51,7 +52,7 @@ def split(text: str) -> Document:
             header = "".join(lines[1:index])
             body = "".join(lines[index + 1 :])
             meta = _parse(header, kind)
-            return Document(meta=meta, body=body, body_line=index + 2, format=kind)
+            return Document(meta=meta, body=body, body_line=index + 2, format=kind, header=header)
     raise FrontMatterError(f"front matter opened with `{fence}` is never closed", 1)
 
 

@@ -1,0 +1,280 @@
+"""Settings: `wxsync.yml`, then the environment, then command-line flags, into one frozen value.
+
+Every key `wxsync.yml` accepts is a field of `Settings` with its documentation in the field's
+metadata, so the README's configuration reference can be checked against the code. Unknown
+keys are errors (a typo should not silently do nothing), and the AppSecret may come only from
+the environment: a secret in a committed file is a leaked secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from wxsync.errors import ConfigError
+
+CONFIG_FILE = "wxsync.yml"
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+
+
+def _doc(text: str, env: str | None = None) -> dict[str, Any]:
+    return {"doc": text, "env": env}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that steers a run. Paths are relative to `root` unless absolute."""
+
+    root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
+    content: str = field(
+        default="content", metadata=_doc("folder holding the posts (`**/*.md`)", "WXSYNC_CONTENT")
+    )
+    mode: str = field(
+        default="draft",
+        metadata=_doc("`draft` stops at drafts; `publish` also publishes them", "WXSYNC_MODE"),
+    )
+    theme: str = field(default="default", metadata=_doc("built-in theme name", "WXSYNC_THEME"))
+    code_theme: str = field(
+        default="", metadata=_doc("Pygments style for code blocks (empty: the theme's choice)")
+    )
+    links: str = field(
+        default="references",
+        metadata=_doc("external links: `references` (numbered list at the end), `keep` or `strip`"),
+    )
+    captions: bool = field(default=False, metadata=_doc("show image alt text as a caption"))
+    code_label: bool = field(default=False, metadata=_doc("show the language name on code blocks"))
+    css: str = field(default="", metadata=_doc("a CSS file whose rules override the theme"))
+    math: str = field(
+        default="auto", metadata=_doc("formulas as `svg`, `png` (uploaded images) or `auto`")
+    )
+    state: str = field(
+        default=".wxsync/state.json",
+        metadata=_doc("the state file, committed to the repository", "WXSYNC_STATE"),
+    )
+    author: str = field(default="", metadata=_doc("default author when a post names none"))
+    default_cover: str = field(
+        default="", metadata=_doc("cover image for posts that have no image at all")
+    )
+    cover_color: str = field(
+        default="#07c160", metadata=_doc("background of generated covers (posts with no image)")
+    )
+    comments: bool = field(default=False, metadata=_doc("open comments on new articles"))
+    fans_only_comments: bool = field(
+        default=False, metadata=_doc("only followers may comment (with `comments`)")
+    )
+    animated_gif: str = field(
+        default="first_frame",
+        metadata=_doc(
+            "animated GIFs: `first_frame` (a still PNG) or `material` (kept animated, uses the "
+            "material library)"
+        ),
+    )
+    timezone: str = field(
+        default="Asia/Shanghai",
+        metadata=_doc("time zone for front-matter dates without one (scheduled posts)"),
+    )
+    delete_removed: bool = field(
+        default=False,
+        metadata=_doc("when a post file is deleted, delete its draft or published article too"),
+    )
+    publish_timeout: float = field(
+        default=300.0,
+        metadata=_doc("seconds to wait for publishing to finish before leaving it to the next run"),
+    )
+    jobs: int = field(default=4, metadata=_doc("concurrent uploads and status polls"))
+    api_base: str = field(
+        default=DEFAULT_API_BASE,
+        metadata=_doc("WeChat API base URL (point it at `wxsync emulator`)", "WXSYNC_API_BASE"),
+    )
+    proxy: str = field(
+        default="", metadata=_doc("HTTPS proxy for WeChat calls (fixed egress IP)", "HTTPS_PROXY")
+    )
+    appid: str = field(default="", metadata=_doc("the account's AppID", "WECHAT_APPID"))
+    secret: str = field(
+        default="", repr=False, metadata={"internal": True, "env": "WECHAT_APPSECRET"}
+    )
+
+    def __repr__(self) -> str:
+        return f"Settings(root={str(self.root)!r}, content={self.content!r}, mode={self.mode!r})"
+
+    def path(self, relative: str) -> Path:
+        """A configured path resolved against the repository root."""
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+    @property
+    def content_dir(self) -> Path:
+        return self.path(self.content)
+
+    @property
+    def state_path(self) -> Path:
+        return self.path(self.state)
+
+
+CHOICES = {
+    "mode": ("draft", "publish"),
+    "links": ("references", "keep", "strip"),
+    "math": ("auto", "svg", "png"),
+    "animated_gif": ("first_frame", "material"),
+}
+
+
+def config_keys() -> list[str]:
+    """The keys `wxsync.yml` accepts, in documentation order."""
+    return [f.name for f in fields(Settings) if not f.metadata.get("internal")]
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: the nearest folder with `wxsync.yml`, else git's top level, else `start`."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=start,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return start
+    return Path(top) if top else start
+
+
+def load_settings(
+    start: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Defaults < `wxsync.yml` < environment < `overrides` (command-line flags; None means unset)."""
+    environ = os.environ if environ is None else environ
+    root = find_root(start or Path.cwd())
+    values: dict[str, Any] = {}
+    values.update(_read_file(root / CONFIG_FILE))
+    values.update(_from_environment(environ))
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    settings = replace(Settings(root=root), **_coerce(values, root / CONFIG_FILE))
+    return _validate(settings, root / CONFIG_FILE)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(
+            f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    for secret_key in ("secret", "appsecret", "app_secret"):
+        if secret_key in data:
+            raise ConfigError(
+                f"{path}: remove `{secret_key}` — never commit the AppSecret; set WECHAT_APPSECRET "
+                "(a repository secret on GitHub) instead"
+            )
+    known = config_keys()
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = (
+                f" (did you mean `{close[0]}`?)" if close else f"; known keys: {', '.join(known)}"
+            )
+            raise ConfigError(f"{path}: unknown setting `{key}`{hint}")
+        result[name] = value
+    return result
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for f in fields(Settings):
+        variable = f.metadata.get("env")
+        if variable and environ.get(variable):
+            result[f.name] = environ[variable]
+    if "proxy" not in result and environ.get("https_proxy"):
+        result["proxy"] = environ["https_proxy"]
+    return result
+
+
+def _coerce(values: dict[str, Any], source: Path) -> dict[str, Any]:
+    types = {f.name: f.type for f in fields(Settings)}
+    result: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = types[name]
+        try:
+            result[name] = _convert(value, str(kind))
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{source}: `{name}` should be {_describe(str(kind))}, not {value!r}"
+            ) from None
+    return result
+
+
+def _convert(value: Any, kind: str) -> Any:
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(value)
+    if kind == "int":
+        if isinstance(value, bool):
+            raise TypeError(value)
+        return int(value)
+    if kind == "float":
+        if isinstance(value, bool):
+            raise TypeError(value)
+        return float(value)
+    if kind == "str":
+        if isinstance(value, dict | list):
+            raise TypeError(value)
+        return "" if value is None else str(value)
+    return value
+
+
+def _describe(kind: str) -> str:
+    return {
+        "bool": "true or false",
+        "int": "a whole number",
+        "float": "a number",
+        "str": "text",
+    }.get(kind, kind)
+
+
+def _validate(settings: Settings, source: Path) -> Settings:
+    for name, allowed in CHOICES.items():
+        value = getattr(settings, name)
+        if value not in allowed:
+            raise ConfigError(
+                f"{source}: `{name}` must be one of {', '.join(allowed)}, not {value!r}"
+            )
+    if settings.jobs < 1:
+        raise ConfigError(f"{source}: `jobs` must be at least 1")
+    if settings.publish_timeout < 0:
+        raise ConfigError(f"{source}: `publish_timeout` must not be negative")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(settings.timezone)
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(f"{source}: unknown `timezone` {settings.timezone!r}") from None
+    return settings

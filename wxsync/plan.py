@@ -1,0 +1,173 @@
+"""The planner: what to do with each post, and why. Pure: no files, no network, no clock.
+
+`plan(posts, state, settings, now)` compares each post's content hash and front-matter facts
+with what the state file says was done last time, and returns one `Action` per post (and per
+post that disappeared). The engine carries the actions out; `--dry-run` only prints them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wxsync.state import PUBLISHED, PostRecord, State
+
+
+class Kind(StrEnum):
+    CREATE = "create draft"
+    UPDATE = "update draft"
+    PUBLISH = "publish"
+    RESUME = "resume"  # a publish job is still running: poll it
+    RECONCILE = "reconcile"  # a call was interrupted: check WeChat before anything else
+    REPUBLISH = "republish"
+    NOTHING = "nothing"
+    SKIP = "skip"
+    WAIT = "wait"
+    WARN = "warn"
+    INVALID = "invalid"
+    DELETE = "delete"
+    REMOVED = "removed"
+
+
+# Kinds that call WeChat when carried out.
+API_KINDS = frozenset(
+    {
+        Kind.CREATE,
+        Kind.UPDATE,
+        Kind.PUBLISH,
+        Kind.RESUME,
+        Kind.RECONCILE,
+        Kind.REPUBLISH,
+        Kind.DELETE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """What the planner needs to know about a post as it is now in the repository."""
+
+    path: str
+    hash: str
+    title: str
+    date: dt.datetime | None = None
+    skip: bool = False  # `draft: true`
+    publish: bool | None = None  # `wechat.publish`, overriding the run's mode
+    republish: bool = False
+    problems: tuple[str, ...] = ()  # errors that stop the post (`path:line: message`)
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    mode: str = "draft"  # "draft" | "publish"
+    delete_removed: bool = False
+    retry: bool = False  # retry posts whose last failure was permanent, even if unchanged
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Kind
+    path: str
+    reason: str
+    title: str = ""
+    publish: bool = False  # after creating/updating the draft, publish it
+
+    @property
+    def calls_api(self) -> bool:
+        return self.kind in API_KINDS
+
+    def describe(self) -> str:
+        label = str(self.kind)
+        if self.publish and self.kind in (Kind.CREATE, Kind.UPDATE):
+            label += " + publish"
+        return label
+
+
+def plan(
+    posts: Iterable[PostFacts], state: State, settings: PlanSettings, now: dt.datetime
+) -> list[Action]:
+    actions = []
+    seen = set()
+    for facts in sorted(posts, key=lambda p: p.path):
+        seen.add(facts.path)
+        actions.append(_plan_post(facts, state.posts.get(facts.path), settings, now))
+    for path, record in sorted(state.posts.items()):
+        if path not in seen:
+            actions.append(_plan_removed(path, record, settings))
+    return actions
+
+
+def _plan_post(
+    facts: PostFacts, record: PostRecord | None, settings: PlanSettings, now: dt.datetime
+) -> Action:
+    def act(kind: Kind, reason: str, publish: bool = False) -> Action:
+        return Action(kind, facts.path, reason, facts.title, publish)
+
+    if record is not None and record.intent is not None:
+        return act(
+            Kind.RECONCILE,
+            f"an interrupted {record.intent.op.replace('_', '/')} must be checked first",
+        )
+    if facts.problems:
+        return act(Kind.INVALID, facts.problems[0])
+    if facts.skip:
+        return act(Kind.SKIP, "`draft: true` in the front matter")
+    if facts.date is not None and facts.date > now:
+        return act(Kind.WAIT, f"scheduled for {facts.date.isoformat(timespec='minutes')}")
+    want_publish = facts.publish if facts.publish is not None else settings.mode == "publish"
+    record = record or PostRecord()
+    blocked = _blocked(record, facts.hash, settings)
+
+    if record.status == PUBLISHED or record.article_id:
+        if facts.hash == record.published_hash:
+            return act(Kind.NOTHING, "published, unchanged")
+        if facts.republish:
+            return act(
+                Kind.REPUBLISH,
+                "changed since publishing; `wechat.republish` publishes a new article",
+            )
+        return act(
+            Kind.WARN,
+            "changed since publishing, but WeChat cannot edit a published article; set "
+            "`wechat: {republish: true}` to publish it again as a new article",
+        )
+    if record.publish_id:
+        # Even if the post changed meanwhile: the running job decides what is on WeChat now.
+        return act(Kind.RESUME, "publishing started earlier; checking on it")
+    if blocked:
+        return act(Kind.NOTHING, blocked)
+    if record.draft_media_id:
+        if facts.hash != record.draft_hash:
+            return act(Kind.UPDATE, "changed since the draft was written", publish=want_publish)
+        if want_publish:
+            return act(Kind.PUBLISH, "drafted, not yet published")
+        return act(Kind.NOTHING, "drafted, unchanged")
+    return act(
+        Kind.CREATE, "new post" if not record.hash else "not on WeChat yet", publish=want_publish
+    )
+
+
+def _blocked(record: PostRecord, current_hash: str, settings: PlanSettings) -> str:
+    """Why an unchanged post that failed for good last time is left alone ("" if it is not)."""
+    error = record.error
+    if (
+        not error
+        or error.get("kind") != "permanent"
+        or settings.retry
+        or current_hash != record.hash
+    ):
+        return ""
+    return f"failed last time and unchanged since ({error.get('message', '')}); change it or run with --retry"
+
+
+def _plan_removed(path: str, record: PostRecord, settings: PlanSettings) -> Action:
+    on_wechat = bool(record.draft_media_id or record.article_id or record.intent)
+    if settings.delete_removed and on_wechat:
+        what = "article" if record.article_id else "draft"
+        return Action(
+            Kind.DELETE, path, f"file removed; deleting its {what} (`delete_removed`)", record.title
+        )
+    reason = "file removed; its draft/article stays on WeChat" if on_wechat else "file removed"
+    return Action(Kind.REMOVED, path, reason, record.title)

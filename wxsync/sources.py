@@ -1,0 +1,199 @@
+"""Content ids for the repository's files, without reading the ones that did not change.
+
+Change detection decides which posts to render and upload, so it runs on every sync, most of
+which change nothing. Hashing every post and image from a cold disk is slow (10–25 s for 5,000
+posts, measured) and modification times are useless in CI, where every checkout resets them.
+Git already knows each tracked file's blob id: `git ls-files -s` reads it from the index, and
+`git status` names the few files whose working copy differs; only those get hashed, by
+`git hash-object` so line-ending filters apply exactly as git applies them. Outside a
+repository a cache keyed by (size, mtime, inode) stands in for the index, with hashing as the
+fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+
+@dataclass
+class SourceIndex:
+    """Maps repository-relative POSIX paths to content ids (git blob ids or their equivalent)."""
+
+    root: Path
+    ids: dict[str, str] = field(default_factory=dict)
+    in_git: bool = False
+    _cache_path: Path | None = None
+    _cache: dict[str, list[object]] = field(default_factory=dict)
+    _cache_dirty: bool = False
+
+    @classmethod
+    def build(cls, root: Path, cache_path: Path | None = None) -> SourceIndex:
+        index = cls(root=root.resolve(), _cache_path=cache_path)
+        toplevel = _git_toplevel(index.root)
+        if toplevel is not None:
+            index._load_git(toplevel)
+        else:
+            index._load_cache()
+        return index
+
+    def posts(self, content_dir: Path) -> list[str]:
+        """Markdown posts under `content_dir`, skipping names that start with `_` or `.`."""
+        try:
+            prefix = PurePosixPath(content_dir.resolve().relative_to(self.root).as_posix())
+        except ValueError:
+            return []
+        if not self.in_git:
+            self._walk(content_dir)
+        found = []
+        for path in self.ids:
+            pure = PurePosixPath(path)
+            if pure.suffix.lower() != ".md":
+                continue
+            if prefix != PurePosixPath(".") and prefix not in pure.parents:
+                continue
+            relative = pure.relative_to(prefix) if prefix != PurePosixPath(".") else pure
+            if any(part.startswith(("_", ".")) for part in relative.parts):
+                continue
+            found.append(path)
+        return sorted(found)
+
+    def id_of(self, path: str) -> str | None:
+        """The content id of a repository-relative file, or None if it does not exist."""
+        if path in self.ids:
+            return self.ids[path]
+        if self.in_git:
+            # Not tracked and not reported by `git status`: ignored or absent.
+            full = self.root / path
+            if not full.is_file():
+                return None
+            found = self._hash_with_git([path]).get(path)
+        else:
+            found = self._stat_id(path)
+        if found is not None:
+            self.ids[path] = found
+        return found
+
+    def save_cache(self) -> None:
+        """Persist the stat cache (outside git only); it is a cache, so failures are harmless."""
+        if self.in_git or not self._cache_dirty or self._cache_path is None:
+            return
+        try:
+            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self._cache_path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(self._cache, sort_keys=True), encoding="utf-8")
+            os.replace(temporary, self._cache_path)
+        except OSError:
+            return
+
+    # -- inside a git work tree -------------------------------------------------------------------
+
+    def _load_git(self, toplevel: Path) -> None:
+        """Read ids from the index, then hash what `git status` says differs from it.
+
+        Git runs at the top level (its paths are relative to it); a `root` below the top level,
+        where `wxsync.yml` lives in a subfolder, sees only its own part, re-rooted.
+        """
+        self.in_git = True
+        prefix = self.root.relative_to(toplevel).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
+
+        def local(path: str) -> str | None:
+            return path[len(prefix) :] if path.startswith(prefix) else None
+
+        listing = _git(toplevel, "ls-files", "-s", "-z")
+        for record in listing.split("\0"):
+            meta, _, path = record.partition("\t")
+            parts = meta.split()
+            name = local(path)
+            # stage 0, or "ours" (2) while a merge is in progress
+            if name is not None and len(parts) >= 3 and parts[2] in ("0", "2"):
+                self.ids[name] = parts[1]
+        changed: list[str] = []
+        status = _git(
+            toplevel, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"
+        )
+        for record in status.split("\0"):
+            name = local(record[3:]) if len(record) > 3 else None
+            if name is None:
+                continue
+            code = record[:2]
+            if "D" in code:
+                self.ids.pop(name, None)
+            else:
+                changed.append(name)
+        self.ids.update(self._hash_with_git(changed))
+
+    def _hash_with_git(self, paths: Iterable[str]) -> dict[str, str]:
+        existing = [p for p in paths if (self.root / p).is_file()]
+        if not existing:
+            return {}
+        output = _git(self.root, "hash-object", "--stdin-paths", stdin="\n".join(existing) + "\n")
+        return dict(zip(existing, output.split(), strict=True))
+
+    # -- outside git: a stat-keyed cache ---------------------------------------------------------
+
+    def _load_cache(self) -> None:
+        if self._cache_path is None or not self._cache_path.is_file():
+            return
+        try:
+            data = json.loads(self._cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict):
+            self._cache = data
+
+    def _walk(self, content_dir: Path) -> None:
+        for folder, dirs, files in os.walk(content_dir):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+            for name in files:
+                if name.lower().endswith(".md"):
+                    path = Path(folder, name).relative_to(self.root).as_posix()
+                    self.id_of(path)
+
+    def _stat_id(self, path: str) -> str | None:
+        full = self.root / path
+        try:
+            info = full.stat()
+        except OSError:
+            return None
+        key = [info.st_size, info.st_mtime_ns, info.st_ino]
+        cached = self._cache.get(path)
+        if cached is not None and cached[:3] == key:
+            return str(cached[3])
+        digest = blob_id(full.read_bytes())
+        self._cache[path] = [*key, digest]
+        self._cache_dirty = True
+        return digest
+
+
+def blob_id(data: bytes) -> str:
+    """Git's id for a blob with this content (SHA-1 object format)."""
+    header = f"blob {len(data)}\0".encode()
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def _git_toplevel(root: Path) -> Path | None:
+    try:
+        top = _git(root, "rev-parse", "--show-toplevel").strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return Path(top).resolve() if top else None
+
+
+def _git(root: Path, *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        ["git", "-c", "core.quotepath=off", *args],
+        cwd=root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        encoding="utf-8",
+    )
+    return result.stdout

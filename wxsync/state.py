@@ -1,0 +1,279 @@
+"""The state file: what wxsync has done on the account, committed next to the posts.
+
+It is what makes the next run incremental and what lets a run that died half-way finish without
+duplicates, so it is written atomically (temporary file, fsync, rename) after every successful
+WeChat call, and a file that does not parse is an error to fix, never silently replaced by an
+empty one (that would publish everything again). The JSON is sorted, indented and omits empty
+fields so that its diffs in pull requests stay readable. No token or secret is ever stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from wxsync import __version__
+from wxsync.errors import WxsyncError
+
+SCHEMA_VERSION = 1
+
+# Post statuses, in the order a post normally moves through them.
+NEW, SKIPPED, SCHEDULED, INVALID, DRAFTED, PUBLISHING, PUBLISHED, FAILED = (
+    "new",
+    "skipped",
+    "scheduled",
+    "invalid",
+    "drafted",
+    "publishing",
+    "published",
+    "failed",
+)
+
+
+class StateError(WxsyncError):
+    """The state file cannot be used as it is."""
+
+    exit_code = 2
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class Intent:
+    """A non-idempotent call about to be made; resolved when its answer is recorded."""
+
+    op: str  # "draft_add" | "submit"
+    hash: str  # content hash of the post being drafted or published
+    title: str
+    at: str  # when the call was about to be made (UTC, ISO 8601)
+    media_id: str = ""  # the draft being submitted, for "submit"
+
+
+@dataclass
+class PostRecord:
+    """Everything wxsync knows about one post; keyed by its path in `State.posts`."""
+
+    # What the post was made of when last seen: enough to tell "unchanged" without reading it.
+    source: str = ""  # content id of the Markdown file
+    deps: dict[str, str | None] = field(default_factory=dict)  # image → content id (None: missing)
+    render: str = ""  # fingerprint of renderer, theme and output settings
+    hash: str = ""  # all of the above, combined
+    # Facts from the front matter, so an unchanged post is planned without being parsed.
+    title: str = ""
+    date: str = ""
+    skip: bool = False
+    publish: bool | None = None
+    republish: bool = False
+    problems: list[str] = field(default_factory=list)
+    # Where the post stands on WeChat.
+    status: str = NEW
+    draft_media_id: str = ""
+    draft_hash: str = ""
+    publish_id: str = ""
+    publish_hash: str = ""
+    article_id: str = ""
+    url: str = ""
+    published_hash: str = ""
+    intent: Intent | None = None
+    history: list[dict[str, str]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    published_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "status" or value not in (None, "", [], {}, False):
+                data[f.name] = value.__dict__ if isinstance(value, Intent) else value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PostRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("intent"), dict):
+            values["intent"] = Intent(**values["intent"])
+        return cls(**values)
+
+    def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
+        self.error = {
+            "message": message,
+            "kind": "transient" if transient else "permanent",
+            "at": now_iso(),
+            **({"code": code} if code is not None else {}),
+        }
+        self.touch()
+
+    def touch(self) -> None:
+        stamp = now_iso()
+        self.created_at = self.created_at or stamp
+        self.updated_at = stamp
+
+
+@dataclass
+class ImageRecord:
+    """One uploaded image, keyed by the SHA-256 of the bytes sent."""
+
+    url: str = ""  # from media/uploadimg (body images)
+    media_id: str = ""  # from material/add_material (covers, animated GIFs)
+    material_url: str = ""
+    at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImageRecord:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class State:
+    posts: dict[str, PostRecord] = field(default_factory=dict)
+    images: dict[str, ImageRecord] = field(default_factory=dict)
+    # Remote image URL → SHA-256 of the bytes sent for it, so it is not downloaded again.
+    remote: dict[str, str] = field(default_factory=dict)
+    version: int = SCHEMA_VERSION
+
+    def post(self, path: str) -> PostRecord:
+        """The record for `path`, created empty if there is none yet."""
+        record = self.posts.get(path)
+        if record is None:
+            record = self.posts[path] = PostRecord()
+        return record
+
+    def intents(self) -> list[tuple[str, PostRecord]]:
+        return [
+            (path, record)
+            for path, record in sorted(self.posts.items())
+            if record.intent is not None
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "generator": f"wxsync {__version__}",
+            "posts": {path: record.to_json() for path, record in self.posts.items()},
+            "images": {key: image.to_json() for key, image in self.images.items()},
+            "remote": dict(self.remote),
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = "state file") -> State:
+        if not isinstance(data, dict) or not isinstance(data.get("posts", {}), dict):
+            raise StateError(f"{source}: not a wxsync state file (expected an object with `posts`)")
+        version = data.get("version")
+        if not isinstance(version, int) or version < 1:
+            raise StateError(f"{source}: missing or invalid `version`")
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{source}: written by a newer wxsync (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}); upgrade wxsync"
+            )
+        try:
+            return cls(
+                posts={str(k): PostRecord.from_json(v) for k, v in data.get("posts", {}).items()},
+                images={
+                    str(k): ImageRecord.from_json(v) for k, v in data.get("images", {}).items()
+                },
+                remote={str(k): str(v) for k, v in data.get("remote", {}).items()},
+                version=SCHEMA_VERSION,
+            )
+        except (TypeError, AttributeError) as exc:
+            raise StateError(f"{source}: an entry has an unexpected shape ({exc})") from None
+
+
+def load(path: Path) -> State:
+    """Read the state file; a missing file is an empty state, a broken one is an error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return State()
+    except OSError as exc:
+        raise StateError(f"{path}: cannot read the state file ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"{path}:{exc.lineno}: the state file is not valid JSON ({exc.msg}); restore it from git "
+            f"(`git checkout -- {path.name}` in its folder) or resolve the merge conflict in it — do "
+            "not delete it, or every post would be published again"
+        ) from None
+    return State.from_json(data, str(path))
+
+
+def save(state: State, path: Path) -> None:
+    """Write atomically: a reader or a crash sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = state.dumps().encode("utf-8")
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def merge(ours: State, theirs: State) -> State:
+    """Combine two runs' state files post by post: the more recently updated record wins.
+
+    Used when the Action's push of the state file races another run: each run only touched the
+    posts it synced, so taking the newer record per post loses nothing either run did.
+    """
+    merged = State(
+        posts=dict(theirs.posts),
+        images={**theirs.images, **ours.images},
+        remote={**theirs.remote, **ours.remote},
+    )
+    for path, record in ours.posts.items():
+        other = merged.posts.get(path)
+        if other is None or (record.updated_at, _progress(record)) >= (
+            other.updated_at,
+            _progress(other),
+        ):
+            merged.posts[path] = record
+    return merged
+
+
+def _progress(record: PostRecord) -> int:
+    """How far a record has come; breaks ties between records updated in the same second."""
+    return (bool(record.draft_media_id), bool(record.publish_id), bool(record.article_id)).count(
+        True
+    )

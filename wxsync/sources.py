@@ -31,6 +31,8 @@ class SourceIndex:
     _cache_path: Path | None = None
     _cache: dict[str, list[object]] = field(default_factory=dict)
     _cache_dirty: bool = False
+    _toplevel: Path | None = None
+    _prefix: str = ""  # `root` relative to the git top level, with a trailing slash
 
     @classmethod
     def build(cls, root: Path, cache_path: Path | None = None) -> SourceIndex:
@@ -100,8 +102,9 @@ class SourceIndex:
         where `wxsync.yml` lives in a subfolder, sees only its own part, re-rooted.
         """
         self.in_git = True
+        self._toplevel = toplevel
         prefix = self.root.relative_to(toplevel).as_posix()
-        prefix = "" if prefix == "." else prefix + "/"
+        prefix = self._prefix = "" if prefix == "." else prefix + "/"
 
         def local(path: str) -> str | None:
             return path[len(prefix) :] if path.startswith(prefix) else None
@@ -131,9 +134,11 @@ class SourceIndex:
 
     def _hash_with_git(self, paths: Iterable[str]) -> dict[str, str]:
         existing = [p for p in paths if (self.root / p).is_file()]
-        if not existing:
+        if not existing or self._toplevel is None:
             return {}
-        output = _git(self.root, "hash-object", "--stdin-paths", stdin="\n".join(existing) + "\n")
+        # hash-object reads paths relative to the top level, whatever the working directory.
+        names = "".join(f"{self._prefix}{p}\n" for p in existing)
+        output = _git(self._toplevel, "hash-object", "--stdin-paths", stdin=names)
         return dict(zip(existing, output.split(), strict=True))
 
     # -- outside git: a stat-keyed cache ---------------------------------------------------------

@@ -1,0 +1,121 @@
+"""Change detection: git blob ids from the index, hashing only what git says changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from wxsync.sources import SourceIndex, blob_id
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def make_repo(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "t@example.com")
+    git(root, "config", "user.name", "T")
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_blob_id_matches_git(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    write(tmp_path / "a.md", "hello\n")
+    assert git(tmp_path, "hash-object", "a.md").strip() == blob_id(b"hello\n")
+
+
+def test_posts_are_found_and_underscore_or_dot_names_skipped(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    for name in (
+        "content/a.md",
+        "content/sub/b.md",
+        "content/_drafts/c.md",
+        "content/.hidden/d.md",
+        "content/_index.md",
+        "content/img/x.png",
+        "other/e.md",
+    ):
+        write(tmp_path / name, name)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "x")
+    index = SourceIndex.build(tmp_path)
+    assert index.in_git
+    assert index.posts(tmp_path / "content") == ["content/a.md", "content/sub/b.md"]
+
+
+def test_ids_of_committed_modified_and_untracked_files(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    write(tmp_path / "content/a.md", "one\n")
+    write(tmp_path / "content/b.md", "two\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "x")
+    write(tmp_path / "content/b.md", "two, edited\n")
+    write(tmp_path / "content/c.md", "new\n")
+    (tmp_path / "content/a.md").unlink()
+    index = SourceIndex.build(tmp_path)
+    assert index.posts(tmp_path / "content") == ["content/b.md", "content/c.md"]
+    assert index.id_of("content/b.md") == blob_id(b"two, edited\n")
+    assert index.id_of("content/c.md") == blob_id(b"new\n")
+    assert index.id_of("content/a.md") is None
+
+
+def test_committed_files_are_not_read(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    write(tmp_path / "content/a.md", "one\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "x")
+    os.chmod(tmp_path / "content/a.md", 0)  # unreadable: any attempt to hash it would fail
+    try:
+        index = SourceIndex.build(tmp_path)
+        assert index.id_of("content/a.md") == blob_id(b"one\n")
+    finally:
+        os.chmod(tmp_path / "content/a.md", 0o644)
+
+
+def test_wxsync_root_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    write(tmp_path / "blog/content/a.md", "one\n")
+    write(tmp_path / "blog/content/img/x.png", "png\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "x")
+    write(tmp_path / "blog/content/b.md", "two\n")
+    index = SourceIndex.build(tmp_path / "blog")
+    assert index.posts(tmp_path / "blog/content") == ["content/a.md", "content/b.md"]
+    assert index.id_of("content/img/x.png") == blob_id(b"png\n")
+
+
+def test_ignored_files_are_hashed_on_demand(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    write(tmp_path / ".gitignore", "*.tmp.png\n")
+    write(tmp_path / "img/a.tmp.png", "data")
+    index = SourceIndex.build(tmp_path)
+    assert index.id_of("img/a.tmp.png") == blob_id(b"data")
+    assert index.id_of("img/nope.png") is None
+
+
+def test_outside_git_a_stat_cache_avoids_rehashing(tmp_path: Path) -> None:
+    write(tmp_path / "content/a.md", "one\n")
+    cache = tmp_path / ".wxsync/cache/ids.json"
+    first = SourceIndex.build(tmp_path, cache)
+    assert not first.in_git
+    assert first.posts(tmp_path / "content") == ["content/a.md"]
+    first.save_cache()
+    assert cache.is_file()
+    os.chmod(tmp_path / "content/a.md", 0)
+    try:
+        second = SourceIndex.build(tmp_path, cache)
+        assert second.posts(tmp_path / "content") == ["content/a.md"]
+        assert second.id_of("content/a.md") == blob_id(b"one\n")
+    finally:
+        os.chmod(tmp_path / "content/a.md", 0o644)
+    write(tmp_path / "content/a.md", "changed!\n")
+    third = SourceIndex.build(tmp_path, cache)
+    assert third.id_of("content/a.md") == blob_id(b"changed!\n")

@@ -86,6 +86,12 @@ class Settings:
         default=300.0,
         metadata=_doc("seconds to wait for publishing to finish before leaving it to the next run"),
     )
+    publish_settle: float = field(
+        default=900.0,
+        metadata=_doc(
+            "seconds an interrupted publish request is given to show up before it is sent again"
+        ),
+    )
     jobs: int = field(default=4, metadata=_doc("concurrent uploads and status polls"))
     api_base: str = field(
         default=DEFAULT_API_BASE,
@@ -269,8 +275,9 @@ def _validate(settings: Settings, source: Path) -> Settings:
             )
     if settings.jobs < 1:
         raise ConfigError(f"{source}: `jobs` must be at least 1")
-    if settings.publish_timeout < 0:
-        raise ConfigError(f"{source}: `publish_timeout` must not be negative")
+    for name in ("publish_timeout", "publish_settle"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{source}: `{name}` must not be negative")
     try:
         from zoneinfo import ZoneInfo
 

@@ -130,6 +130,7 @@ class ImageRecord:
     url: str = ""  # from media/uploadimg (body images)
     media_id: str = ""  # from material/add_material (covers, animated GIFs)
     material_url: str = ""
+    pending: str = ""  # add_material was sent at this time and its answer not yet recorded
     at: str = ""
 
     def to_json(self) -> dict[str, Any]:

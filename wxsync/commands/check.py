@@ -1,0 +1,52 @@
+"""`wxsync check`: everything about the posts that can be checked without WeChat."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from wxsync.commands.common import settings_from
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "check",
+        help="validate posts offline",
+        description=(
+            "Check front matter, title/author/digest lengths, the rendered size, images and covers. "
+            "Prints `path:line: message` for each problem; exits 1 if there is any error."
+        ),
+    )
+    parser.add_argument("path", nargs="?", help="a post, or a folder of posts (default: the content folder)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wxsync.manuscript import examine, render_fingerprint
+    from wxsync.render import Renderer
+    from wxsync.manuscript import render_options
+    from wxsync.sources import SourceIndex
+    from wxsync.sync import CACHE_FILE
+
+    settings = settings_from(args)
+    index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
+    paths = index.posts(settings.content_dir)
+    if args.path and Path(args.path).is_file():
+        wanted = Path(args.path).resolve().relative_to(settings.root.resolve()).as_posix()
+        paths = [p for p in paths if p == wanted] or [wanted]
+    renderer = Renderer(render_options(settings))
+    fingerprint = render_fingerprint(renderer, settings)
+    errors = warnings = 0
+    for path in paths:
+        manuscript = examine(path, settings, index, renderer, fingerprint)
+        for problem in manuscript.problems:
+            print(problem)
+            if problem.severity == "error":
+                errors += 1
+            else:
+                warnings += 1
+    index.save_cache()
+    noun = "post" if len(paths) == 1 else "posts"
+    print(f"checked {len(paths)} {noun}: {errors} errors, {warnings} warnings")
+    return 1 if errors else 0

@@ -1,0 +1,47 @@
+"""`wxsync status`: where each post stands, from the state file; no network."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from wxsync.commands.common import add_settings_arguments, settings_from
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "status",
+        help="show each post's state",
+        description="Show each post: new, drafted, publishing, published (with its link) or failed (with why).",
+    )
+    add_settings_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wxsync.report import display_width, pad
+    from wxsync.state import NEW
+    from wxsync.sync import Engine
+
+    settings = settings_from(args)
+    engine = Engine(settings)
+    report = engine.run(dry_run=True)
+    rows = []
+    for outcome in report.outcomes:
+        record = engine.state.posts.get(outcome.path)
+        status = record.status if record else NEW
+        note = (record.url if record and record.url else "") or (
+            (record.error or {}).get("message", "") if record else ""
+        )
+        next_step = outcome.action if outcome.status == "planned" else ""
+        rows.append({"path": outcome.path, "title": outcome.title, "status": status, "next": next_step, "note": note})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    header = {"path": "post", "status": "status", "next": "next sync", "note": "link / note"}
+    widths = {key: max(display_width(str(r[key])) for r in [header, *rows]) for key in ("path", "status", "next")}
+    for row in [header, *rows]:
+        print("  ".join([pad(str(row[k]), widths[k]) for k in ("path", "status", "next")] + [str(row["note"])]).rstrip())
+    return 0

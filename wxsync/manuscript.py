@@ -1,0 +1,282 @@
+"""From a post file to everything the planner and the engine need to know about it.
+
+`examine` reads one post, renders it once (which also lists its images), resolves every image
+and the cover without touching the network, runs the offline checks, and computes the content
+hash. `wxsync check`, `wxsync sync --dry-run` and the engine all go through it, so they agree on
+what is wrong with a post. Unchanged posts never get here: `facts_from_record` plans them from
+the state file alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from wxsync.config import Settings
+from wxsync.content import Post, Problem, load_post
+from wxsync.plan import PostFacts
+from wxsync.sources import SourceIndex
+from wxsync.state import PostRecord, parse_iso
+
+if TYPE_CHECKING:
+    from wxsync.images import ImageRef
+    from wxsync.render import Renderer, RenderOptions, RenderResult
+
+CONTENT_CHAR_LIMIT = 20_000
+CONTENT_BYTE_LIMIT = 1_000_000
+# uploadimg answers URLs like http://mmbiz.qpic.cn/mmbiz_png/<~60 chars>/0?wx_fmt=png; local
+# paths are shorter, so the offline length check assumes every image URL is this long.
+WECHAT_URL_LENGTH = 120
+# The marker the engine adds to the root <section>; see `mark`.
+MARKER_PREFIX = "wxsync-"
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Where a post's cover comes from."""
+
+    source: str  # "front matter" | "first image" | "default" | "generated"
+    ref: ImageRef | None = None
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """A post examined: parsed, rendered once with local image sources, checked, hashed."""
+
+    path: str
+    post: Post | None
+    source_id: str
+    hash: str = ""
+    render: RenderResult | None = None
+    images: dict[str, ImageRef] = field(default_factory=dict)  # src as written → resolved
+    cover: Cover | None = None
+    deps: dict[str, str | None] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    def facts(self) -> PostFacts:
+        post = self.post
+        return PostFacts(
+            path=self.path,
+            hash=self.hash,
+            title=post.title if post else PurePosixPath(self.path).stem,
+            date=post.date if post else None,
+            skip=post.draft if post else False,
+            publish=post.wechat.publish if post else None,
+            republish=post.wechat.republish if post else False,
+            problems=tuple(str(p) for p in self.errors),
+        )
+
+    def remember(self, record: PostRecord, render_fingerprint: str) -> None:
+        """Cache what the planner needs in the state record, so an unchanged post is not re-read."""
+        facts = self.facts()
+        record.source = self.source_id
+        record.deps = dict(self.deps)
+        record.render = render_fingerprint
+        record.title = facts.title
+        record.date = facts.date.isoformat() if facts.date else ""
+        record.skip = facts.skip
+        record.publish = facts.publish
+        record.republish = facts.republish
+        record.problems = list(facts.problems)
+
+
+def render_options(settings: Settings) -> RenderOptions:
+    """The renderer's options from the run's settings (reading the user's CSS file)."""
+    from wxsync.errors import ConfigError
+    from wxsync.render import RenderOptions
+
+    user_css = ""
+    if settings.css:
+        try:
+            user_css = settings.path(settings.css).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"css: cannot read {settings.css} ({exc.strerror})") from None
+    values: dict[str, object] = {
+        "theme": settings.theme,
+        "links": settings.links,
+        "captions": settings.captions,
+        "code_label": settings.code_label,
+        "user_css": user_css,
+        "math": settings.math,
+    }
+    if settings.code_theme:
+        values["code_theme"] = settings.code_theme
+    return RenderOptions(**values)  # type: ignore[arg-type]
+
+
+def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
+    """Everything besides a post's own files that changes what WeChat receives for it."""
+    output = {
+        "renderer": renderer.fingerprint,
+        "author": settings.author,
+        "comments": settings.comments,
+        "fans_only_comments": settings.fans_only_comments,
+        "default_cover": settings.default_cover,
+        "cover_color": settings.cover_color,
+        "animated_gif": settings.animated_gif,
+    }
+    return _digest(output)
+
+
+def facts_from_record(path: str, record: PostRecord, index: SourceIndex, fingerprint: str) -> PostFacts | None:
+    """Plan an unchanged post from its state record; None if anything it depends on changed."""
+    if not record.source or record.source != index.id_of(path) or record.render != fingerprint:
+        return None
+    for dep, content_id in record.deps.items():
+        if not _is_remote(dep) and index.id_of(dep) != content_id:
+            return None
+    return PostFacts(
+        path=path,
+        hash=record.hash,
+        title=record.title,
+        date=parse_iso(record.date) if record.date else None,
+        skip=record.skip,
+        publish=record.publish,
+        republish=record.republish,
+        problems=tuple(record.problems),
+    )
+
+
+def examine(
+    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+) -> Manuscript:
+    """Read, render, resolve and check one post. Touches no network."""
+    from wxsync.images import ImageError
+
+    root = settings.root
+    source_id = index.id_of(path) or ""
+    loaded = load_post(root, path, default_author=settings.author, timezone=settings.timezone)
+    problems = list(loaded.problems)
+    post = loaded.post
+    if post is None:
+        content_hash = _digest({"md": source_id, "render": fingerprint})
+        return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
+
+    result = renderer.render(post.body)
+    images: dict[str, ImageRef] = {}
+    for src in result.images:
+        if src in result.generated:
+            continue
+        try:
+            images[src] = _resolve_checked(src, root / path, root)
+        except ImageError as exc:
+            problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
+
+    cover = None
+    try:
+        cover = _choose_cover(post, images, settings)
+    except ImageError as exc:
+        if post.cover:
+            problems.append(Problem(path, _cover_line(post), f"cover {post.cover}: {exc.message}"))
+        else:
+            problems.append(Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}"))
+
+    length = _estimated_length(result)
+    if length >= CONTENT_CHAR_LIMIT:
+        problems.append(
+            Problem(
+                path,
+                post.body_line,
+                f"the article would be about {length:,} characters of HTML; WeChat's limit is "
+                f"{CONTENT_CHAR_LIMIT:,} (inline styles count): split the post, shorten long code "
+                "blocks, or set `math: png`",
+            )
+        )
+
+    deps: dict[str, str | None] = {}
+    refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
+    for ref in refs:
+        if ref.kind == "remote" and ref.url:
+            deps[ref.url] = ""
+        elif ref.path is not None:
+            relative = ref.path.relative_to(root.resolve()).as_posix()
+            deps[relative] = index.id_of(relative)
+    content_hash = _digest(
+        {
+            "md": source_id,
+            "deps": sorted(deps.items()),
+            "cover": cover.source if cover else "",
+            "render": fingerprint,
+        }
+    )
+    return Manuscript(
+        path=path,
+        post=post,
+        source_id=source_id,
+        hash=content_hash,
+        render=result,
+        images=images,
+        cover=cover,
+        deps=deps,
+        problems=tuple(problems),
+    )
+
+
+def mark(html: str, content_hash: str) -> str:
+    """Tag the root element with the content hash, so reconciliation can recognise our draft."""
+    marker = f'id="{marker_of(content_hash)}"'
+    if html.startswith("<section"):
+        return f"<section {marker}" + html[len("<section") :]
+    return f"<section {marker}>{html}</section>"
+
+
+def marker_of(content_hash: str) -> str:
+    return f"{MARKER_PREFIX}{content_hash[:16]}"
+
+
+def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
+    from wxsync.images import check_local, resolve
+
+    ref = resolve(src, post_file, root)
+    if ref.kind == "local":
+        check_local(ref)
+    return ref
+
+
+def _choose_cover(post: Post, images: dict[str, ImageRef], settings: Settings) -> Cover:
+    """Front matter, else the first body image, else the configured default, else a generated one."""
+    root = settings.root
+    if post.cover:
+        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root))
+    if images:
+        return Cover("first image", next(iter(images.values())))
+    if settings.default_cover:
+        return Cover("default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root))
+    return Cover("generated")
+
+
+def _cover_line(post: Post) -> int:
+    for key in ("cover", "image", "thumbnail", "featured_image"):
+        if key in post.lines:
+            return post.lines[key]
+    return 1
+
+
+def _estimated_length(result: RenderResult) -> int:
+    html = result.html
+    extra = sum(max(0, WECHAT_URL_LENGTH - len(src)) for src in result.images)
+    return len(html) + extra + len(' id="wxsync-0123456789abcdef"')
+
+
+def line_of(post: Post, needle: str) -> int:
+    """The file line where `needle` first appears in the body (for `path:line` messages)."""
+    position = post.body.find(needle)
+    if position < 0:
+        return post.body_line
+    return post.body_line + post.body.count("\n", 0, position)
+
+
+def _is_remote(dep: str) -> bool:
+    return dep.startswith(("http://", "https://"))
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from wxsync.images.formats import image_type
 from wxsync.wechat.filtering import filter_content, visible_text
 
 DEFAULT_APPID = "wx_emulator"
@@ -108,21 +109,6 @@ class _Job:
 
 def _rid() -> str:
     return f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
-
-
-def _image_type(data: bytes) -> str | None:
-    """The image format from its magic bytes; WeChat does not trust file names, neither do we."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if data.startswith(b"BM"):
-        return "bmp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
 
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,512}$")
@@ -263,7 +249,7 @@ class EmulatedAccount:
         if "media" not in files:
             raise ApiError(41005, "media data missing")
         _name, data = files["media"]
-        fmt = _image_type(data)
+        fmt = image_type(data)
         if fmt not in ("jpeg", "png"):
             raise ApiError(40005, "invalid file type")
         if len(data) >= UPLOADIMG_LIMIT:
@@ -283,7 +269,7 @@ class EmulatedAccount:
         if "media" not in files:
             raise ApiError(41005, "media data missing")
         name, data = files["media"]
-        fmt = _image_type(data)
+        fmt = image_type(data)
         if fmt not in ("jpeg", "png", "gif", "bmp"):
             raise ApiError(40005, "invalid file type")
         if len(data) > MATERIAL_LIMIT:

@@ -17,11 +17,13 @@ article would not fit as SVG; the sync engine uploads those PNGs like any other 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import threading
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 # ziamath lays formulas out at 24 px to the em; sizes in the output are given in em so a
 # formula scales with the surrounding text.
@@ -331,6 +333,8 @@ def _flatten(commands: tuple[Command, ...], scale: float, x0: float, y0: float) 
 
 
 def to_png(drawing: Drawing, color: str = "#000") -> Png:
+    import io
+
     from PIL import Image, ImageChops, ImageColor, ImageDraw
 
     scale = _PNG_SCALE * _SUPERSAMPLE

@@ -48,7 +48,9 @@ from wxsync.render.theme import load_theme, minify_css
 
 # Removed from the input: zero-width characters make WeChat break lines where none were
 # written, and the private-use code points are the renderer's own placeholders.
-_INPUT_CLEANUP = str.maketrans("", "", "\u200b\u200c\u200d\ufeff\ue000\ue001\ue002\ue003")
+# (A regex, not str.translate: translate walks CJK text ~20x slower than a search that finds
+# nothing, which is the usual case.)
+_INPUT_CLEANUP = re.compile("[\u200b-\u200d\ufeff\ue000-\ue003]")
 _CLASS = re.compile(r' class="[^"]*"')
 _STASH = re.compile(f"{STASH_OPEN}(\\d+){STASH_CLOSE}")
 _MATH = re.compile(f"{MATH_OPEN}(\\d+){MATH_CLOSE}")
@@ -123,8 +125,9 @@ class Renderer:
         )
         self._math = MathRenderer()
         self._lock = threading.Lock()
-        root = css_inline.inline_fragment('<section class="wx"></section>', self._css)
-        found = _ROOT_COLOR.search(root.replace(": ", ":"))
+        self._inliner = css_inline.CSSInliner(minify_css=True)
+        root = self._inliner.inline_fragment('<section class="wx"></section>', self._css)
+        found = _ROOT_COLOR.search(root)
         self._text_color = found.group(1).strip() if found else "#333"
         self._fingerprint = hashlib.sha256(
             json.dumps(
@@ -153,12 +156,12 @@ class Renderer:
         """
         with self._lock:
             session = self._html.start(image_url)
-            body, _state = self._markdown.parse(markdown.translate(_INPUT_CLEANUP))
+            if _INPUT_CLEANUP.search(markdown):
+                markdown = _INPUT_CLEANUP.sub("", markdown)
+            body, _state = self._markdown.parse(markdown)
             assert isinstance(body, str)
             body += self._html.references_html()
-            html = css_inline.inline_fragment(
-                f'<section class="wx">{body}</section>', self._css, minify_css=True
-            )
+            html = self._inliner.inline_fragment(f'<section class="wx">{body}</section>', self._css)
             # Class names selected theme rules; WeChat applies no stylesheet, so they are dead
             # weight now. Literal no-break spaces cost one character instead of six.
             html = _CLASS.sub("", html).replace("&nbsp;", NBSP)

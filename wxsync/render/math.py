@@ -113,10 +113,13 @@ class MathRenderer:
         return self._pngs[key]
 
 
+PLACEHOLDER_PREFIX = "wxsync-math/"
+
+
 def placeholder(tex: str, display: bool) -> str:
     """The image source a PNG formula carries until the engine uploads it."""
     digest = hashlib.sha256(f"{int(display)}:{tex}".encode()).hexdigest()[:16]
-    return f"wxsync-math/{digest}.png"
+    return f"{PLACEHOLDER_PREFIX}{digest}.png"
 
 
 # Layout: ziamath's SVG tree -> shapes

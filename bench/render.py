@@ -129,7 +129,10 @@ def post(rng: random.Random, number: int) -> str:
     """One post of ~5,000 CJK characters with the features a real article uses."""
     blocks = [f"---\ntitle: 基准文章 {number}\nauthor: wxsync\n---\n", f"# 基准文章 {number}\n"]
     links = [
-        ("官方文档", "https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Overview.html"),
+        (
+            "官方文档",
+            "https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Overview.html",
+        ),
         ("项目主页", f"https://github.com/example/project-{number}"),
         ("上一篇文章", "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv"),
         ("参考资料", "https://en.wikipedia.org/wiki/Markdown"),
@@ -280,13 +283,17 @@ def main() -> int:
         base_density, base_html, base_text = density(base_out)
         largest = max(len(p.read_text(encoding="utf-8")) for p in ours_out.glob("*.html"))
 
-    print(f"corpus: {args.posts} posts, ~5,000 CJK characters, 3 code blocks, a table, images, links each")
+    print(
+        f"corpus: {args.posts} posts, ~5,000 CJK characters, 3 code blocks, a table, images, links each"
+    )
     print(f"baseline (mistune + pygments + premailer): {base:.2f} s, {base / args.posts * 1000:.1f} ms/post, "
           f"{base_density:.2f} HTML chars per text char ({base_html:,} / {base_text:,})")  # fmt: skip
     print(f"wxsync render:                            {ours:.2f} s, {ours / args.posts * 1000:.1f} ms/post, "
           f"{ours_density:.2f} HTML chars per text char ({ours_html:,} / {ours_text:,})")  # fmt: skip
     print(f"time ratio wxsync/baseline: {ours / base:.2f} (target <= 0.50)")
-    print(f"HTML chars per text char: wxsync {ours_density:.2f} (target <= 2.50), baseline {base_density:.2f}")
+    print(
+        f"HTML chars per text char: wxsync {ours_density:.2f} (target <= 2.50), baseline {base_density:.2f}"
+    )
     print(f"largest wxsync article: {largest:,} characters (WeChat limit 20,000)")
     return 0
 

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Git-native publishing for WeChat Official Accounts.",
     )
     parser.add_argument("--version", action="version", version=f"wxsync {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         try:

@@ -12,10 +12,8 @@ from typing import Any
 
 import yaml
 
-try:  # the C loader is ~7x faster; fall back to the pure one where libyaml is absent
-    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader = yaml.SafeLoader
+# The C loader is ~7x faster; fall back to the pure one where PyYAML was built without libyaml.
+_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FrontMatterError(ValueError):
@@ -63,7 +61,9 @@ def _parse(header: str, kind: str) -> dict[str, Any]:
             return tomllib.loads(header)
         except tomllib.TOMLDecodeError as exc:
             line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
-            raise FrontMatterError(f"TOML front matter: {_first_line(str(exc))}", line + 1) from None
+            raise FrontMatterError(
+                f"TOML front matter: {_first_line(str(exc))}", line + 1
+            ) from None
     try:
         data = yaml.load(header, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -12,11 +12,17 @@ def register(subparsers: Any) -> None:
         help="run a local WeChat API emulator",
         description="Serve an emulated WeChat Official Account API on this machine.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8730, help="port (default 8730; 0 picks a free one)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8730, help="port (default 8730; 0 picks a free one)"
+    )
     parser.add_argument("--appid", default=None, help="accepted appid (default wx_emulator)")
     parser.add_argument("--secret", default=None, help="accepted AppSecret (default: see README)")
-    parser.add_argument("--token-ttl", type=int, default=None, help="access token lifetime in seconds")
+    parser.add_argument(
+        "--token-ttl", type=int, default=None, help="access token lifetime in seconds"
+    )
     parser.add_argument(
         "--allow-ip",
         action="append",
@@ -29,8 +35,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="play an account without publish permission (freepublish/submit answers 48001)",
     )
-    parser.add_argument("--publish-polls", type=int, default=None, help="polls that report 'publishing'")
-    parser.add_argument("--latency-ms", type=int, default=0, help="delay every API answer by this much")
+    parser.add_argument(
+        "--publish-polls", type=int, default=None, help="polls that report 'publishing'"
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="delay every API answer by this much"
+    )
     parser.set_defaults(run=run)
 
 

@@ -14,9 +14,15 @@ def register(subparsers: Any) -> None:
         help="preview rendered posts in a browser",
         description="Serve every post under PATH as WeChat would show it, re-rendered on reload.",
     )
-    parser.add_argument("path", nargs="?", default=".", help="a post or a folder of posts (default .)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8731, help="port (default 8731; 0 picks a free one)")
+    parser.add_argument(
+        "path", nargs="?", default=".", help="a post or a folder of posts (default .)"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8731, help="port (default 8731; 0 picks a free one)"
+    )
     add_render_arguments(parser)
     parser.set_defaults(run=run)
 

@@ -17,17 +17,30 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     """The rendering flags shared by `render` and `preview`."""
     group = parser.add_argument_group("rendering")
     group.add_argument("--theme", default=None, help="built-in theme (default, warm, ink)")
-    group.add_argument("--code-theme", default=None, metavar="STYLE", help="Pygments style for code")
+    group.add_argument(
+        "--code-theme", default=None, metavar="STYLE", help="Pygments style for code"
+    )
     group.add_argument(
         "--links",
         choices=("references", "keep", "strip"),
         default=None,
         help="external links: numbered references (default), keep as links, or strip",
     )
-    group.add_argument("--css", default=None, metavar="FILE", help="your CSS, applied after the theme")
-    group.add_argument("--math", choices=("auto", "svg", "png"), default=None, help="formula output")
-    group.add_argument("--captions", action="store_true", default=None, help="show alt text under images")
-    group.add_argument("--code-label", action="store_true", default=None, help="label code blocks with their language")
+    group.add_argument(
+        "--css", default=None, metavar="FILE", help="your CSS, applied after the theme"
+    )
+    group.add_argument(
+        "--math", choices=("auto", "svg", "png"), default=None, help="formula output"
+    )
+    group.add_argument(
+        "--captions", action="store_true", default=None, help="show alt text under images"
+    )
+    group.add_argument(
+        "--code-label",
+        action="store_true",
+        default=None,
+        help="label code blocks with their language",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> RenderOptions:

@@ -320,10 +320,7 @@ class WeChatHTMLRenderer(HTMLRenderer):
         try:
             rows = []
             for index, item in enumerate(token.get("children", [])):
-                if ordered:
-                    marker = f"{start + index}."
-                else:
-                    marker = BULLETS[depth % len(BULLETS)]
+                marker = f"{start + index}." if ordered else BULLETS[depth % len(BULLETS)]
                 task = item["type"] == "task_list_item"
                 prefix = ""
                 if task:

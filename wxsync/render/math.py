@@ -20,6 +20,7 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -126,11 +127,12 @@ def placeholder(tex: str, display: bool) -> str:
 
 
 def _layout(tex: str, display: bool) -> Drawing:
-    import ziamath
+    from ziamath.config import config
+    from ziamath.zmath import Math
 
-    ziamath.config.svg2 = False  # plain paths, no <symbol>/<use>
+    config.svg2 = False  # plain paths, no <symbol>/<use>
     try:
-        root = ziamath.Math.fromlatex(tex, inline=not display).svgxml()
+        root = Math.fromlatex(tex, inline=not display).svgxml()
     except Exception as exc:  # ziamath and latex2mathml raise many unrelated types
         raise MathError(f"cannot lay out formula {tex!r}: {exc or type(exc).__name__}") from None
     x, y, width, height = (float(v) for v in root.attrib["viewBox"].split())
@@ -297,7 +299,9 @@ def to_svg(drawing: Drawing, display: bool) -> str:
 # PNG output
 
 
-def _flatten(commands: tuple[Command, ...], scale: float, x0: float, y0: float) -> list[list[tuple[float, float]]]:
+def _flatten(
+    commands: tuple[Command, ...], scale: float, x0: float, y0: float
+) -> list[list[tuple[float, float]]]:
     """Subpaths as polygons in image pixels; curves become short line segments."""
     polygons: list[list[tuple[float, float]]] = []
     current: list[tuple[float, float]] = []
@@ -323,7 +327,7 @@ def _flatten(commands: tuple[Command, ...], scale: float, x0: float, y0: float) 
                 while len(pts) > 1:  # de Casteljau
                     pts = [
                         (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-                        for a, b in zip(pts, pts[1:], strict=False)
+                        for a, b in pairwise(pts)
                     ]
                 current.append(pts[0])
         elif name == "Z":

@@ -96,7 +96,9 @@ class Renderer:
 
     def __init__(self, options: RenderOptions = RenderOptions()) -> None:  # noqa: B008 - frozen
         if options.links not in LINK_MODES:
-            raise ConfigError(f"links must be one of {', '.join(LINK_MODES)}, not {options.links!r}")
+            raise ConfigError(
+                f"links must be one of {', '.join(LINK_MODES)}, not {options.links!r}"
+            )
         if options.math not in MATH_MODES:
             raise ConfigError(f"math must be one of {', '.join(MATH_MODES)}, not {options.math!r}")
         if options.tab_size < 1:
@@ -146,9 +148,7 @@ class Renderer:
         """Changes whenever the same Markdown could render differently (version, CSS, options)."""
         return self._fingerprint
 
-    def render(
-        self, markdown: str, image_url: Callable[[str], str] | None = None
-    ) -> RenderResult:
+    def render(self, markdown: str, image_url: Callable[[str], str] | None = None) -> RenderResult:
         """Render a post body (front matter already removed).
 
         `image_url` maps each image source as written (and each generated placeholder) to the
@@ -167,7 +167,9 @@ class Renderer:
             html = _CLASS.sub("", html).replace("&nbsp;", NBSP)
             html = _STASH.sub(lambda m: session.stash[int(m.group(1))], html)
             html, generated = self._math_html(html, session)
-            images = tuple(session.images) + tuple(key for key in generated if key not in session.images)
+            images = tuple(session.images) + tuple(
+                key for key in generated if key not in session.images
+            )
             return RenderResult(
                 html=html,
                 images=images,

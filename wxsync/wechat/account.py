@@ -22,7 +22,7 @@ from typing import Any
 from wxsync.wechat.filtering import filter_content, visible_text
 
 DEFAULT_APPID = "wx_emulator"
-DEFAULT_SECRET = "emulator-secret"
+DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the documented public test credential
 
 TITLE_LIMIT = 32
 AUTHOR_LIMIT = 16
@@ -136,7 +136,9 @@ class EmulatedAccount:
     `ApiError`. All of them run under one lock: the HTTP server is threaded.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, config: EmulatorConfig | None = None, clock: Callable[[], float] = time.time
+    ):
         self.config = config or EmulatorConfig()
         self._clock = clock
         self.lock = threading.RLock()
@@ -272,7 +274,9 @@ class EmulatedAccount:
         )
         return {"url": url}
 
-    def add_material(self, query: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+    def add_material(
+        self, query: dict[str, str], files: dict[str, tuple[str, bytes]]
+    ) -> dict[str, Any]:
         """POST /cgi-bin/material/add_material?type=image: a permanent image (used for covers)."""
         if query.get("type") != "image":
             raise ApiError(40004, "invalid media type (the emulator keeps images only)")
@@ -303,7 +307,12 @@ class EmulatedAccount:
         return {"errcode": 0, "errmsg": "ok"}
 
     def get_materialcount(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"voice_count": 0, "video_count": 0, "image_count": len(self.materials), "news_count": 0}
+        return {
+            "voice_count": 0,
+            "video_count": 0,
+            "image_count": len(self.materials),
+            "news_count": 0,
+        }
 
     def batchget_material(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("type") != "image":
@@ -391,7 +400,12 @@ class EmulatedAccount:
         now = int(self.now())
         for index, article in enumerate(stored):
             article["url"] = _draft_url(media_id, index)
-        self.drafts[media_id] = {"media_id": media_id, "articles": stored, "create_time": now, "update_time": now}
+        self.drafts[media_id] = {
+            "media_id": media_id,
+            "articles": stored,
+            "create_time": now,
+            "update_time": now,
+        }
         return {"media_id": media_id}
 
     def _draft(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -467,7 +481,9 @@ class EmulatedAccount:
             return
         job.status = job.outcome
         if job.outcome != 0:
-            job.fail_idx = list(range(1, len(draft["articles"]) + 1)) if job.outcome in (2, 4) else []
+            job.fail_idx = (
+                list(range(1, len(draft["articles"]) + 1)) if job.outcome in (2, 4) else []
+            )
             return
         article_id = secrets.token_urlsafe(32)
         articles = []

@@ -67,7 +67,7 @@ class RetryPolicy:
 
     def delay(self, retry: int, rng: random.Random) -> float:
         """Delay before retry number `retry` (0-based): half fixed, half random ("equal jitter")."""
-        ceiling = min(self.max_delay, self.base_delay * (2**retry))
+        ceiling: float = min(self.max_delay, self.base_delay * (2**retry))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
@@ -175,7 +175,7 @@ class WeChatClient:
         self._sleep = sleep
         self._clock = clock
         self._on_token = on_token
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._token_lock = threading.RLock()
@@ -345,7 +345,9 @@ class WeChatClient:
         return Material(media_id=str(payload["media_id"]), url=str(payload.get("url", "")))
 
     def delete_material(self, media_id: str) -> None:
-        self._call("/cgi-bin/material/del_material", json_body={"media_id": media_id}, idempotent=True)
+        self._call(
+            "/cgi-bin/material/del_material", json_body={"media_id": media_id}, idempotent=True
+        )
 
     def material_count(self) -> dict[str, int]:
         payload = self._call("/cgi-bin/material/get_materialcount", json_body={}, idempotent=True)
@@ -371,7 +373,9 @@ class WeChatClient:
         return str(payload["media_id"])
 
     def get_draft(self, media_id: str) -> list[dict[str, Any]]:
-        payload = self._call("/cgi-bin/draft/get", json_body={"media_id": media_id}, idempotent=True)
+        payload = self._call(
+            "/cgi-bin/draft/get", json_body={"media_id": media_id}, idempotent=True
+        )
         return list(payload.get("news_item", []))
 
     def update_draft(self, media_id: str, index: int, article: Article) -> None:

@@ -35,7 +35,17 @@ log = logging.getLogger("wxsync.emulator")
 CONTROL_PREFIX = "/__emulator__/"
 MAX_BODY = 64 * 1024 * 1024
 
-_FAULT_KEYS = {"path", "errcode", "errmsg", "http_status", "delay_ms", "drop", "after_success", "times", "body"}
+_FAULT_KEYS = {
+    "path",
+    "errcode",
+    "errmsg",
+    "http_status",
+    "delay_ms",
+    "drop",
+    "after_success",
+    "times",
+    "body",
+}
 
 
 @dataclass
@@ -67,7 +77,12 @@ class FaultRule:
     @property
     def answers(self) -> bool:
         """Whether the rule replaces the answer (as opposed to only delaying it)."""
-        return self.drop or self.errcode is not None or self.http_status is not None or self.body is not None
+        return (
+            self.drop
+            or self.errcode is not None
+            or self.http_status is not None
+            or self.body is not None
+        )
 
 
 class Emulator:
@@ -106,7 +121,9 @@ def _copy_config(config: EmulatorConfig) -> EmulatorConfig:
 
 @dataclass(frozen=True)
 class _Route:
-    handler: Callable[[EmulatedAccount, dict[str, str], Any, dict[str, tuple[str, bytes]]], dict[str, Any]]
+    handler: Callable[
+        [EmulatedAccount, dict[str, str], Any, dict[str, tuple[str, bytes]]], dict[str, Any]
+    ]
     method: str = "POST"
     auth: bool = True
     body: str = "json"  # json | multipart | none
@@ -116,7 +133,9 @@ ROUTES: dict[str, _Route] = {
     "/cgi-bin/token": _Route(lambda a, q, b, f: a.token(q), method="GET", auth=False, body="none"),
     "/cgi-bin/stable_token": _Route(lambda a, q, b, f: a.stable_token(b), auth=False),
     "/cgi-bin/media/uploadimg": _Route(lambda a, q, b, f: a.uploadimg(f), body="multipart"),
-    "/cgi-bin/material/add_material": _Route(lambda a, q, b, f: a.add_material(q, f), body="multipart"),
+    "/cgi-bin/material/add_material": _Route(
+        lambda a, q, b, f: a.add_material(q, f), body="multipart"
+    ),
     "/cgi-bin/material/del_material": _Route(lambda a, q, b, f: a.del_material(b)),
     "/cgi-bin/material/get_materialcount": _Route(lambda a, q, b, f: a.get_materialcount(b)),
     "/cgi-bin/material/batchget_material": _Route(lambda a, q, b, f: a.batchget_material(b)),
@@ -219,7 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(200, answer)
 
-    def _call_api(self, path: str, query: dict[str, str], method: str, raw: bytes) -> dict[str, Any]:
+    def _call_api(
+        self, path: str, query: dict[str, str], method: str, raw: bytes
+    ) -> dict[str, Any]:
         route = ROUTES[path]
         account = self.server.emulator.account
         try:
@@ -228,7 +249,9 @@ class _Handler(BaseHTTPRequestHandler):
                 account.count_call(path)
                 account.check_ip(self._client_ip())
                 if route.method != method:
-                    raise ApiError(44002 if method == "GET" else 40097, f"use {route.method} for {path}")
+                    raise ApiError(
+                        44002 if method == "GET" else 40097, f"use {route.method} for {path}"
+                    )
                 if route.auth:
                     account.check_token(query.get("access_token"))
                 body: Any = {}
@@ -241,7 +264,10 @@ class _Handler(BaseHTTPRequestHandler):
                     files = parse_multipart(self.headers.get("Content-Type", ""), raw)
                 return route.handler(account, query, body, files)
         except ApiError as error:
-            return {"errcode": error.code, "errmsg": f"{error.message} rid: {secrets.token_hex(4)}-{secrets.token_hex(4)}"}
+            return {
+                "errcode": error.code,
+                "errmsg": f"{error.message} rid: {secrets.token_hex(4)}-{secrets.token_hex(4)}",
+            }
 
     def _client_ip(self) -> str:
         return str(self.client_address[0])
@@ -251,12 +277,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # no answer at all: the client sees the connection close
             return
         if rule.http_status is not None:
-            self._send_text(rule.http_status, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+            self._send_text(
+                rule.http_status, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"
+            )
         elif rule.body is not None:
             self._send_text(200, rule.body, "text/html")
         else:
-            message = rule.errmsg or _DEFAULT_FAULT_MESSAGES.get(rule.errcode or 0, "injected fault")
-            self._send_json(200, {"errcode": rule.errcode, "errmsg": f"{message} rid: {secrets.token_hex(4)}"})
+            message = rule.errmsg or _DEFAULT_FAULT_MESSAGES.get(
+                rule.errcode or 0, "injected fault"
+            )
+            self._send_json(
+                200, {"errcode": rule.errcode, "errmsg": f"{message} rid: {secrets.token_hex(4)}"}
+            )
 
     # -- inspection and fault injection -------------------------------------------------------------
 
@@ -332,7 +364,9 @@ class EmulatorServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
 
-def start(host: str = "127.0.0.1", port: int = 0, config: EmulatorConfig | None = None) -> EmulatorServer:
+def start(
+    host: str = "127.0.0.1", port: int = 0, config: EmulatorConfig | None = None
+) -> EmulatorServer:
     """Start an emulator in a background thread; `server.shutdown()` stops it."""
     server = EmulatorServer((host, port), Emulator(config))
     thread = threading.Thread(target=server.serve_forever, name="wxsync-emulator", daemon=True)

@@ -186,7 +186,12 @@ CODES: dict[int, ErrorCode] = {
             "invalid appid",
             "check WECHAT_APPID: copy the AppID from 设置与开发 → 基本配置",
         ),
-        ErrorCode(40014, TokenRejectedError, "invalid access_token", "the token was refreshed and the call retried"),
+        ErrorCode(
+            40014,
+            TokenRejectedError,
+            "invalid access_token",
+            "the token was refreshed and the call retried",
+        ),
         ErrorCode(40097, InvalidRequestError, "invalid args", "report this as a wxsync bug"),
         ErrorCode(
             40125,
@@ -194,7 +199,9 @@ CODES: dict[int, ErrorCode] = {
             "invalid appsecret",
             "check WECHAT_APPSECRET: reset or copy the AppSecret under 设置与开发 → 基本配置",
         ),
-        ErrorCode(40164, IPNotWhitelistedError, "caller IP not in the whitelist", _WHITELIST_ADVICE),
+        ErrorCode(
+            40164, IPNotWhitelistedError, "caller IP not in the whitelist", _WHITELIST_ADVICE
+        ),
         ErrorCode(
             40243,
             CredentialError,
@@ -205,10 +212,22 @@ CODES: dict[int, ErrorCode] = {
         ErrorCode(41002, CredentialError, "appid missing", "set WECHAT_APPID"),
         ErrorCode(41004, CredentialError, "appsecret missing", "set WECHAT_APPSECRET"),
         ErrorCode(41005, InvalidRequestError, "media data missing", "report this as a wxsync bug"),
-        ErrorCode(42001, TokenRejectedError, "access_token expired", "the token was refreshed and the call retried"),
+        ErrorCode(
+            42001,
+            TokenRejectedError,
+            "access_token expired",
+            "the token was refreshed and the call retried",
+        ),
         ErrorCode(44002, InvalidRequestError, "empty POST data", "report this as a wxsync bug"),
-        ErrorCode(44003, InvalidRequestError, "empty news data", "the draft needs a title and content"),
-        ErrorCode(44004, InvalidRequestError, "empty content", "the post renders to nothing; add some text"),
+        ErrorCode(
+            44003, InvalidRequestError, "empty news data", "the draft needs a title and content"
+        ),
+        ErrorCode(
+            44004,
+            InvalidRequestError,
+            "empty content",
+            "the post renders to nothing; add some text",
+        ),
         ErrorCode(
             45001,
             LimitExceededError,
@@ -222,7 +241,12 @@ CODES: dict[int, ErrorCode] = {
             "the article HTML must stay under 20,000 characters and 1 MB: split the post, or use a "
             "lighter theme (`wxsync check` shows the rendered size)",
         ),
-        ErrorCode(45003, LimitExceededError, "title too long", "shorten the title to 32 characters or fewer"),
+        ErrorCode(
+            45003,
+            LimitExceededError,
+            "title too long",
+            "shorten the title to 32 characters or fewer",
+        ),
         ErrorCode(
             45004,
             LimitExceededError,
@@ -250,7 +274,12 @@ CODES: dict[int, ErrorCode] = {
         ),
         ErrorCode(45047, RateLimitedError, "call frequency limit", "wait a moment and run again"),
         ErrorCode(45065, RateLimitedError, "call frequency limit", "wait a moment and run again"),
-        ErrorCode(45110, LimitExceededError, "author too long", "shorten `author` to 16 characters or fewer"),
+        ErrorCode(
+            45110,
+            LimitExceededError,
+            "author too long",
+            "shorten `author` to 16 characters or fewer",
+        ),
         ErrorCode(
             45166,
             ContentRejectedError,

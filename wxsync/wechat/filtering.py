@@ -12,9 +12,20 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 
-REMOVED_TAGS = ("script", "style", "link", "iframe", "object", "embed", "frame", "frameset", "meta", "base")
+REMOVED_TAGS = (
+    "script",
+    "style",
+    "link",
+    "iframe",
+    "object",
+    "embed",
+    "frame",
+    "frameset",
+    "meta",
+    "base",
+)
 ALLOWED_LINK_HOSTS = ("mp.weixin.qq.com",)
 
 _SCRIPT_SCHEME = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
@@ -26,8 +37,6 @@ def filter_content(html: str, image_allowed: Callable[[str], bool]) -> str:
     for tag in soup.find_all(REMOVED_TAGS):
         tag.decompose()
     for tag in soup.find_all(True):
-        if not isinstance(tag, Tag):
-            continue
         for name in list(tag.attrs):
             value = tag.attrs[name]
             text = " ".join(value) if isinstance(value, list) else str(value)

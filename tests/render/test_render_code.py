@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.render.html_tools import code_blocks_as_displayed, parse
 from wxsync.render import Renderer, RenderOptions
 from wxsync.render.code import code_color, short_color
-from tests.render.html_tools import code_blocks_as_displayed, parse
 
 RENDERER = Renderer()
 

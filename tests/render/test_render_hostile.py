@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wxsync.render import Renderer, RenderOptions
 from tests.render.html_tools import parse
+from wxsync.render import Renderer, RenderOptions
 
 FORBIDDEN_TAGS = {"script", "style", "iframe", "link", "object", "embed", "frame", "svg", "math"}
 HOSTILE = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wxsync.render import Renderer, RenderOptions
 from tests.render.html_tools import parse
+from wxsync.render import Renderer, RenderOptions
 
 TEXT = (
     "See [the docs](https://example.com/docs), [again](https://example.com/docs), "

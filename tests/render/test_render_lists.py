@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wxsync.render import Renderer
 from tests.render.html_tools import list_rows, parse
+from wxsync.render import Renderer
 
 NESTED = """\
 1. first

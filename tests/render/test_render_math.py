@@ -6,9 +6,9 @@ import io
 
 from PIL import Image
 
+from tests.render.html_tools import parse
 from wxsync.render import Renderer, RenderOptions
 from wxsync.render.math import MathRenderer
-from tests.render.html_tools import parse
 
 
 def test_inline_formula_is_a_compact_svg_in_the_text_colour() -> None:

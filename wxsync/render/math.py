@@ -129,13 +129,15 @@ def placeholder(tex: str, display: bool) -> str:
 def _layout(tex: str, display: bool) -> Drawing:
     import warnings
 
-    from ziamath.config import config
-    from ziamath.zmath import Math
+    with warnings.catch_warnings():
+        # ziamath loads its font through a deprecated importlib.resources call.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from ziamath.config import config
+        from ziamath.zmath import Math
 
     config.svg2 = False  # plain paths, no <symbol>/<use>
     try:
         with warnings.catch_warnings():
-            # ziamath loads its font through a deprecated importlib.resources call.
             warnings.simplefilter("ignore", DeprecationWarning)
             root = Math.fromlatex(tex, inline=not display).svgxml()
     except Exception as exc:  # ziamath and latex2mathml raise many unrelated types

@@ -147,6 +147,7 @@ class CodeHighlighter:
         run: list[str] = []
         run_css = ""
         cache = self._token_css
+        wrap = self._wrap
         for _index, ttype, value in tokens:
             css = cache.get(ttype)
             if css is None:
@@ -154,12 +155,12 @@ class CodeHighlighter:
             # White space has no colour of its own: it joins whatever run is open.
             if css != run_css and not value.isspace():
                 if run:
-                    out.append(self._wrap(run_css, "".join(run)))
-                    run.clear()
+                    out.append(wrap(run_css, "".join(run)))
+                    run = []
                 run_css = css
             run.append(value)
         if run:
-            out.append(self._wrap(run_css, "".join(run)))
+            out.append(wrap(run_css, "".join(run)))
         return "".join(out)
 
     @staticmethod

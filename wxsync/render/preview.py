@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import os
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -60,12 +61,14 @@ def find_posts(root: Path) -> list[Post]:
     if root.is_file():
         return [Post(root, root.name)]
     posts = []
-    for path in sorted(root.rglob("*.md")):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1]):
-            continue
-        posts.append(Post(path, relative.as_posix()))
-    return posts
+    for folder, dirs, files in os.walk(root):
+        # Prune while walking: a repository's .venv alone holds thousands of files.
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            if name.endswith(".md"):
+                path = Path(folder) / name
+                posts.append(Post(path, path.relative_to(root).as_posix()))
+    return sorted(posts, key=lambda post: post.key)
 
 
 class PreviewSite:

@@ -86,3 +86,13 @@ def test_png_rasteriser_fills_letter_counters_and_uses_the_colour() -> None:
     left, top, right, bottom = image.getbbox() or (0, 0, width, height)
     centre = image.getpixel(((left + right) // 2, (top + bottom) // 2))
     assert centre[3] < 100, "the hole of the 'o' stays transparent"
+
+
+def test_png_formulas_take_the_themes_text_colour() -> None:
+    result = Renderer(RenderOptions(math="png", user_css=".wx { color: #00ff00 }")).render("$x$\n")
+    (data,) = result.generated.values()
+    image = Image.open(io.BytesIO(data)).convert("RGBA")
+    width, height = image.size
+    pixels = [image.getpixel((x, y)) for x in range(width) for y in range(height)]
+    opaque = [p for p in pixels if p[3] > 200]
+    assert opaque and all(p[1] > 200 and p[0] < 60 and p[2] < 60 for p in opaque)

@@ -59,11 +59,9 @@ _BREAKING_TAG = re.compile(
     r"<(?:br|/?(?:p|h[1-6]|section|blockquote|pre|figure|figcaption|table|tr|td|th|li|div))\b[^>]*>"
 )
 _TAG = re.compile(r"<[^>]*>")
-_ROOT_COLOR = re.compile(r"^<section style=\"[^\"]*?(?:^|;)color:([^;\"]+)")
+_ROOT_COLOR = re.compile(r'^<section style="(?:[^"]*;)?color:([^;"]+)')
 # A typical mmbiz.qpic.cn URL is ~120 characters; see `_math_html` for why this matters.
 UPLOADED_URL_CHARS = 128
-
-
 _PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S | re.I)
 
 
@@ -129,7 +127,7 @@ class Renderer:
         self._lock = threading.Lock()
         self._inliner = css_inline.CSSInliner(minify_css=True)
         root = self._inliner.inline_fragment('<section class="wx"></section>', self._css)
-        found = _ROOT_COLOR.search(root)
+        found = _ROOT_COLOR.search(_CLASS.sub("", root))
         self._text_color = found.group(1).strip() if found else "#333"
         self._fingerprint = hashlib.sha256(
             json.dumps(

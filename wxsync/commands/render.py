@@ -1,0 +1,133 @@
+"""`wxsync render`: print a post's final article HTML, or render many posts into a folder.
+
+Images stay as written (local paths); formulas rendered as PNG are written next to the HTML
+under `--out`, at their placeholder paths, so the files open correctly in a browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wxsync.render import RenderOptions
+
+
+def add_render_arguments(parser: argparse.ArgumentParser) -> None:
+    """The rendering flags shared by `render` and `preview`."""
+    group = parser.add_argument_group("rendering")
+    group.add_argument("--theme", default=None, help="built-in theme (default, warm, ink)")
+    group.add_argument(
+        "--code-theme", default=None, metavar="STYLE", help="Pygments style for code"
+    )
+    group.add_argument(
+        "--links",
+        choices=("references", "keep", "strip"),
+        default=None,
+        help="external links: numbered references (default), keep as links, or strip",
+    )
+    group.add_argument(
+        "--css", default=None, metavar="FILE", help="your CSS, applied after the theme"
+    )
+    group.add_argument(
+        "--math", choices=("auto", "svg", "png"), default=None, help="formula output"
+    )
+    group.add_argument(
+        "--captions", action="store_true", default=None, help="show alt text under images"
+    )
+    group.add_argument(
+        "--code-label",
+        action="store_true",
+        default=None,
+        help="label code blocks with their language",
+    )
+
+
+def options_from_args(args: argparse.Namespace) -> RenderOptions:
+    """Command-line flags -> `RenderOptions`; flags left out keep the defaults.
+
+    One small function on purpose: configuration from `wxsync.yml` plugs in here later.
+    """
+    from pathlib import Path
+
+    from wxsync.errors import ConfigError
+    from wxsync.render import RenderOptions
+
+    values: dict[str, Any] = {}
+    for flag, field in (
+        ("theme", "theme"),
+        ("code_theme", "code_theme"),
+        ("links", "links"),
+        ("math", "math"),
+        ("captions", "captions"),
+        ("code_label", "code_label"),
+    ):
+        value = getattr(args, flag, None)
+        if value is not None:
+            values[field] = value
+    if getattr(args, "css", None):
+        try:
+            values["user_css"] = Path(args.css).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read --css file {args.css}: {exc.strerror}") from None
+    return RenderOptions(**values)
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "render",
+        help="print a post as WeChat article HTML",
+        description="Render Markdown posts to the HTML wxsync would publish (images left local).",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="Markdown post(s)")
+    parser.add_argument("--out", metavar="DIR", help="write DIR/<file stem>.html for each post")
+    add_render_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from wxsync.errors import ConfigError
+    from wxsync.frontmatter import FrontMatterError, split
+    from wxsync.render import Renderer
+
+    files = [Path(name) for name in args.files]
+    if len(files) > 1 and not args.out:
+        raise ConfigError("several files need --out DIR (one HTML file per post)")
+    stems: dict[str, Path] = {}
+    for path in files:
+        if path.stem in stems:
+            raise ConfigError(f"{stems[path.stem]} and {path} would both write {path.stem}.html")
+        stems[path.stem] = path
+    renderer = Renderer(options_from_args(args))
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in files:
+        try:
+            document = split(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+            failed += 1
+            continue
+        except UnicodeDecodeError:
+            print(f"{path}: not UTF-8 text", file=sys.stderr)
+            failed += 1
+            continue
+        except FrontMatterError as exc:
+            print(f"{path}:{exc.line}: {exc.message}", file=sys.stderr)
+            failed += 1
+            continue
+        result = renderer.render(document.body)
+        if out_dir is None:
+            sys.stdout.write(result.html + "\n")
+            continue
+        (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
+        for name, data in result.generated.items():
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    return 1 if failed else 0

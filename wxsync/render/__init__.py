@@ -1,0 +1,11 @@
+"""Markdown -> WeChat-safe, compact, inline-styled article HTML.
+
+The sync engine needs only this: build one `Renderer(RenderOptions(...))`, call `render(body)`
+to learn the images, upload them, and call `render(body, image_url=...)` again. `fingerprint`
+goes into each post's content hash, so a change of theme or setting re-publishes the posts.
+"""
+
+from wxsync.render.options import RENDERER_VERSION, RenderOptions, RenderResult
+from wxsync.render.renderer import Renderer
+
+__all__ = ["RENDERER_VERSION", "RenderOptions", "RenderResult", "Renderer"]

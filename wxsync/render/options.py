@@ -1,0 +1,58 @@
+"""The values that cross the renderer's boundary: what to render with, and what came out.
+
+The sync engine hashes `RenderOptions` (through `Renderer.fingerprint`) into each post's content
+hash, so every field must be a plain, hashable value with a stable `repr`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+# Bump when a change to the renderer changes its output for the same input: every post is then
+# re-published once, which is exactly what a visible change of look should cause.
+RENDERER_VERSION = "1"
+
+LINK_MODES = ("references", "keep", "strip")
+MATH_MODES = ("auto", "svg", "png")
+
+# WeChat rejects `content` of 20,000 characters or more (errcode 45002); "auto" math switches
+# formulas to PNG images when inline SVG would push an article past this.
+CONTENT_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: theme, code style, link policy and the optional touches.
+
+    Defaults give the look most WeChat readers know (doocs/md-like) and the link policy that
+    works for every account (external links become numbered references).
+    """
+
+    theme: str = "default"
+    code_theme: str = "github-dark"
+    links: str = "references"
+    captions: bool = False
+    code_label: bool = False
+    user_css: str = ""
+    math: str = "auto"
+    references_title: str = "参考链接"
+    footnotes_title: str = "脚注"
+    tab_size: int = 4
+    content_limit: int = CONTENT_LIMIT
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """One rendered article.
+
+    `images` lists every image source as written in the Markdown (in order, without repeats),
+    then the placeholder sources of images the renderer made itself (math as PNG), whose bytes
+    are in `generated`. The engine uploads them and renders again with an `image_url` mapping.
+    """
+
+    html: str
+    images: tuple[str, ...] = ()
+    generated: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    text_length: int = 0

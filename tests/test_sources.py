@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -67,17 +66,25 @@ def test_ids_of_committed_modified_and_untracked_files(tmp_path: Path) -> None:
     assert index.id_of("content/a.md") is None
 
 
-def test_committed_files_are_not_read(tmp_path: Path) -> None:
+def test_committed_unchanged_files_are_not_hashed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     make_repo(tmp_path)
     write(tmp_path / "content/a.md", "one\n")
+    write(tmp_path / "content/b.md", "two\n")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "x")
-    os.chmod(tmp_path / "content/a.md", 0)  # unreadable: any attempt to hash it would fail
-    try:
-        index = SourceIndex.build(tmp_path)
-        assert index.id_of("content/a.md") == blob_id(b"one\n")
-    finally:
-        os.chmod(tmp_path / "content/a.md", 0o644)
+    write(tmp_path / "content/b.md", "two, edited\n")
+    hashed: list[str] = []
+    original = SourceIndex._hash_with_git
+
+    def spy(self: SourceIndex, paths):  # type: ignore[no-untyped-def]
+        paths = list(paths)
+        hashed.extend(paths)
+        return original(self, paths)
+
+    monkeypatch.setattr(SourceIndex, "_hash_with_git", spy)
+    index = SourceIndex.build(tmp_path)
+    assert index.id_of("content/a.md") == blob_id(b"one\n")
+    assert hashed == ["content/b.md"], "only what git status reports as changed is read"
 
 
 def test_wxsync_root_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
@@ -101,21 +108,28 @@ def test_ignored_files_are_hashed_on_demand(tmp_path: Path) -> None:
     assert index.id_of("img/nope.png") is None
 
 
-def test_outside_git_a_stat_cache_avoids_rehashing(tmp_path: Path) -> None:
+def test_outside_git_a_stat_cache_avoids_rehashing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from wxsync import sources
+
+    hashed: list[int] = []
+
+    def counting_blob_id(data: bytes) -> str:
+        hashed.append(len(data))
+        return blob_id(data)
+
+    monkeypatch.setattr(sources, "blob_id", counting_blob_id)
     write(tmp_path / "content/a.md", "one\n")
     cache = tmp_path / ".wxsync/cache/ids.json"
     first = SourceIndex.build(tmp_path, cache)
     assert not first.in_git
     assert first.posts(tmp_path / "content") == ["content/a.md"]
     first.save_cache()
-    assert cache.is_file()
-    os.chmod(tmp_path / "content/a.md", 0)
-    try:
-        second = SourceIndex.build(tmp_path, cache)
-        assert second.posts(tmp_path / "content") == ["content/a.md"]
-        assert second.id_of("content/a.md") == blob_id(b"one\n")
-    finally:
-        os.chmod(tmp_path / "content/a.md", 0o644)
+    assert cache.is_file() and len(hashed) == 1
+    second = SourceIndex.build(tmp_path, cache)
+    assert second.posts(tmp_path / "content") == ["content/a.md"]
+    assert second.id_of("content/a.md") == blob_id(b"one\n")
+    assert len(hashed) == 1, "unchanged (size, mtime, inode): not read again"
     write(tmp_path / "content/a.md", "changed!\n")
     third = SourceIndex.build(tmp_path, cache)
     assert third.id_of("content/a.md") == blob_id(b"changed!\n")
+    assert len(hashed) == 2

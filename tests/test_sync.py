@@ -26,12 +26,17 @@ def blog(tmp_path: Path, emulator: EmulatorServer) -> Iterator[Path]:
     write(root / "wxsync.yml", config(emulator.base_url))
     png(root / "content/shared.png", "blue")
     for name, title in (("one", "第一篇"), ("two", "第二篇"), ("three", "第三篇")):
-        write(root / f"content/{name}.md", post(title, f"开头。\n\n![共用的图](shared.png)\n\n{title}的正文。\n"))
+        write(
+            root / f"content/{name}.md",
+            post(title, f"开头。\n\n![共用的图](shared.png)\n\n{title}的正文。\n"),
+        )
     commit_all(root)
     yield root
 
 
-def sync(root: Path, *, mode: str | None = None, now: dt.datetime | None = None, **run: object) -> SyncReport:
+def sync(
+    root: Path, *, mode: str | None = None, now: dt.datetime | None = None, **run: object
+) -> SyncReport:
     settings = load_settings(root, {"mode": mode}, environ=ENV)
     engine = Engine(settings, poll_delay=0.05, **({"now": lambda: now} if now else {}))
     return engine.run(**run)  # type: ignore[arg-type]
@@ -45,7 +50,11 @@ def test_first_sync_publishes_every_post(blog: Path, control: EmulatorControl) -
     report = sync(blog)
     assert statuses(report) == {f"content/{n}.md": "published" for n in ("one", "three", "two")}
     state = control.state()
-    assert sorted(t for p in state["published"] for t in p["titles"]) == ["第一篇", "第三篇", "第二篇"]
+    assert sorted(t for p in state["published"] for t in p["titles"]) == [
+        "第一篇",
+        "第三篇",
+        "第二篇",
+    ]
     assert state["drafts"] == [], "published drafts leave the draft box"
     saved = load(blog / ".wxsync/state.json")
     record = saved.posts["content/one.md"]
@@ -54,7 +63,9 @@ def test_first_sync_publishes_every_post(blog: Path, control: EmulatorControl) -
     assert all(o.url for o in report.outcomes)
 
 
-def test_second_sync_without_changes_makes_no_api_calls(blog: Path, control: EmulatorControl) -> None:
+def test_second_sync_without_changes_makes_no_api_calls(
+    blog: Path, control: EmulatorControl
+) -> None:
     sync(blog)
     before = control.state()["calls"]
     report = sync(blog)
@@ -63,7 +74,9 @@ def test_second_sync_without_changes_makes_no_api_calls(blog: Path, control: Emu
     assert set(statuses(report).values()) == {"unchanged"}
 
 
-def test_an_image_shared_by_many_posts_is_uploaded_once(blog: Path, control: EmulatorControl) -> None:
+def test_an_image_shared_by_many_posts_is_uploaded_once(
+    blog: Path, control: EmulatorControl
+) -> None:
     sync(blog)
     uploads = control.state()["uploads"]
     assert len(uploads) == 1
@@ -72,7 +85,9 @@ def test_an_image_shared_by_many_posts_is_uploaded_once(blog: Path, control: Emu
     assert len(control.state()["uploads"]) == 1, "known by hash from the state file: never again"
 
 
-def test_editing_one_draft_mode_post_updates_exactly_that_draft(blog: Path, control: EmulatorControl) -> None:
+def test_editing_one_draft_mode_post_updates_exactly_that_draft(
+    blog: Path, control: EmulatorControl
+) -> None:
     sync(blog, mode="draft")
     first = control.state()
     assert len(first["drafts"]) == 3 and first["published"] == []
@@ -88,7 +103,9 @@ def test_editing_one_draft_mode_post_updates_exactly_that_draft(blog: Path, cont
     assert "补充一段" in drafts["第二篇"]["articles"][0]["content"]
 
 
-def test_draft_then_publish_mode_publishes_the_existing_drafts(blog: Path, control: EmulatorControl) -> None:
+def test_draft_then_publish_mode_publishes_the_existing_drafts(
+    blog: Path, control: EmulatorControl
+) -> None:
     sync(blog, mode="draft")
     report = sync(blog, mode="publish")
     assert set(statuses(report).values()) == {"published"}
@@ -102,11 +119,18 @@ def test_a_bad_post_fails_alone_with_path_and_line(blog: Path, control: Emulator
     report = sync(blog)
     result = statuses(report)
     assert report.failed
-    assert result["content/long.md"] == result["content/noimage.md"] == result["content/yaml.md"] == "invalid"
+    assert (
+        result["content/long.md"]
+        == result["content/noimage.md"]
+        == result["content/yaml.md"]
+        == "invalid"
+    )
     assert result["content/one.md"] == "published"
     messages = {o.path: o.message for o in report.outcomes}
     assert messages["content/long.md"].startswith("content/long.md:2: title is 40 characters")
-    assert messages["content/noimage.md"].startswith("content/noimage.md:8: image missing.png")
+    assert messages["content/noimage.md"].startswith(
+        "content/noimage.md:7: image missing.png: file not found"
+    )
     assert messages["content/yaml.md"].startswith("content/yaml.md:")
     assert len(control.state()["published"]) == 3
 
@@ -131,7 +155,10 @@ def test_scheduled_post_waits_for_its_date(blog: Path, control: EmulatorControl)
     write(blog / "content/later.md", post("定时发布", date="2030-01-01T08:00:00+08:00"))
     before = sync(blog, now=dt.datetime(2029, 12, 31, tzinfo=dt.UTC))
     assert statuses(before)["content/later.md"] == "waiting"
-    assert "scheduled for 2030-01-01T08:00+08:00" in {o.path: o.message for o in before.outcomes}["content/later.md"]
+    assert (
+        "scheduled for 2030-01-01T08:00+08:00"
+        in {o.path: o.message for o in before.outcomes}["content/later.md"]
+    )
     after = sync(blog, now=dt.datetime(2030, 1, 2, tzinfo=dt.UTC))
     assert statuses(after)["content/later.md"] == "published"
     assert statuses(after)["content/one.md"] == "unchanged"
@@ -153,7 +180,9 @@ def test_changed_published_post_warns_and_republish_makes_a_new_article(
     warned = sync(blog)
     assert statuses(warned)["content/one.md"] == "warning"
     assert not warned.failed
-    path.write_text(post("第一篇", "更正后的正文。\n", wechat="{republish: true}"), encoding="utf-8")
+    path.write_text(
+        post("第一篇", "更正后的正文。\n", wechat="{republish: true}"), encoding="utf-8"
+    )
     republished = sync(blog)
     assert statuses(republished)["content/one.md"] == "published"
     record = load(blog / ".wxsync/state.json").posts["content/one.md"]
@@ -161,7 +190,9 @@ def test_changed_published_post_warns_and_republish_makes_a_new_article(
     assert len(control.state()["published"]) == 4
 
 
-def test_dry_run_needs_no_credentials_and_writes_previews(blog: Path, control: EmulatorControl) -> None:
+def test_dry_run_needs_no_credentials_and_writes_previews(
+    blog: Path, control: EmulatorControl
+) -> None:
     settings = load_settings(blog, environ={})
     report = Engine(settings).run(dry_run=True)
     assert report.dry_run and set(statuses(report).values()) == {"planned"}
@@ -182,22 +213,29 @@ def test_transient_failure_is_retried_on_the_next_run(blog: Path, control: Emula
     assert len(control.state()["published"]) == 3
 
 
-def test_wrong_secret_stops_the_run_with_one_clear_line(blog: Path, control: EmulatorControl) -> None:
-    settings = load_settings(blog, environ={"WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": "wrong-secret"})
+def test_wrong_secret_stops_the_run_with_one_clear_line(
+    blog: Path, control: EmulatorControl
+) -> None:
+    settings = load_settings(
+        blog, environ={"WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": "wrong-secret"}
+    )
     report = Engine(settings, poll_delay=0.05).run()
     assert report.failed
     assert "40125" in report.halted and "WECHAT_APPSECRET" in report.halted
     assert all(o.status == "failed" for o in report.outcomes)
 
 
-def test_removed_post_is_reported_and_deleted_only_when_enabled(blog: Path, control: EmulatorControl) -> None:
+def test_removed_post_is_reported_and_deleted_only_when_enabled(
+    blog: Path, control: EmulatorControl
+) -> None:
     sync(blog, mode="draft")
     (blog / "content/three.md").unlink()
     kept = sync(blog, mode="draft")
     assert statuses(kept)["content/three.md"] == "removed"
     assert len(control.state()["drafts"]) == 3
     (blog / "wxsync.yml").write_text(
-        (blog / "wxsync.yml").read_text(encoding="utf-8") + "delete_removed: true\n", encoding="utf-8"
+        (blog / "wxsync.yml").read_text(encoding="utf-8") + "delete_removed: true\n",
+        encoding="utf-8",
     )
     deleted = sync(blog, mode="draft")
     assert statuses(deleted)["content/three.md"] == "deleted"

@@ -125,7 +125,9 @@ def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
     return _digest(output)
 
 
-def facts_from_record(path: str, record: PostRecord, index: SourceIndex, fingerprint: str) -> PostFacts | None:
+def facts_from_record(
+    path: str, record: PostRecord, index: SourceIndex, fingerprint: str
+) -> PostFacts | None:
     """Plan an unchanged post from its state record; None if anything it depends on changed."""
     if not record.source or record.source != index.id_of(path) or record.render != fingerprint:
         return None
@@ -176,7 +178,9 @@ def examine(
         if post.cover:
             problems.append(Problem(path, _cover_line(post), f"cover {post.cover}: {exc.message}"))
         else:
-            problems.append(Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}"))
+            problems.append(
+                Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
+            )
 
     length = _estimated_length(result)
     if length >= CONTENT_CHAR_LIMIT:
@@ -232,12 +236,10 @@ def marker_of(content_hash: str) -> str:
 
 
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
-    from wxsync.images import check_local, resolve
+    """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
+    from wxsync.images import resolve
 
-    ref = resolve(src, post_file, root)
-    if ref.kind == "local":
-        check_local(ref)
-    return ref
+    return resolve(src, post_file, root)
 
 
 def _choose_cover(post: Post, images: dict[str, ImageRef], settings: Settings) -> Cover:
@@ -278,5 +280,6 @@ def _is_remote(dep: str) -> bool:
 
 
 def _digest(value: object) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()

@@ -127,6 +127,7 @@ def _plan_post(
             return act(
                 Kind.REPUBLISH,
                 "changed since publishing; `wechat.republish` publishes a new article",
+                publish=want_publish,
             )
         return act(
             Kind.WARN,

@@ -109,7 +109,7 @@ class Reconciler:
         return self._submit(record, intent)
 
     def _draft(self, record: PostRecord, intent: Intent) -> Resolution:
-        match = find(lambda o, c: self.client.list_drafts(o, c), intent)
+        match = find(self.client.list_drafts, intent)
         if match is None:
             record.intent = None
             self.save()
@@ -124,10 +124,12 @@ class Reconciler:
         deadline = self.clock() + self.budget
         delay = 1.0
         while True:
-            match = find(lambda o, c: self.client.list_published(o, c), intent)
+            match = find(self.client.list_published, intent)
             if match is not None:
                 self._adopt_article(record, intent, match)
-                return Resolution(True, "found the article an interrupted run published; adopted it")
+                return Resolution(
+                    True, "found the article an interrupted run published; adopted it"
+                )
             age = (self.now() - parse_iso(intent.at)).total_seconds()
             if age >= self.settle:
                 return self._never_published(record)
@@ -158,4 +160,6 @@ class Reconciler:
         except InvalidMediaError:
             record.draft_media_id, record.draft_hash = "", ""
         self.save()
-        return Resolution(True, "the interrupted publish produced no article; it will be submitted again")
+        return Resolution(
+            True, "the interrupted publish produced no article; it will be submitted again"
+        )

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,9 @@ MAX_POLL_DELAY = 15.0
 class PostFailed(WxsyncError):
     """A post-level failure with its classification; the engine records it and moves on."""
 
-    def __init__(self, message: str, *, transient: bool, code: int | None = None, line: int = 0) -> None:
+    def __init__(
+        self, message: str, *, transient: bool, code: int | None = None, line: int = 0
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.code = code
@@ -94,7 +97,11 @@ def make_client(settings: Settings, on_token: Callable[[str], None] | None = Non
 
     from wxsync.wechat.client import WeChatClient
 
-    missing = [name for name, value in (("WECHAT_APPID", settings.appid), ("WECHAT_APPSECRET", settings.secret)) if not value]
+    missing = [
+        name
+        for name, value in (("WECHAT_APPID", settings.appid), ("WECHAT_APPSECRET", settings.secret))
+        if not value
+    ]
     if missing:
         raise ConfigError(
             f"{' and '.join(missing)} not set: export {'them' if len(missing) > 1 else 'it'} "
@@ -104,7 +111,13 @@ def make_client(settings: Settings, on_token: Callable[[str], None] | None = Non
     session = requests.Session()
     if settings.proxy:
         session.proxies = {"https": settings.proxy, "http": settings.proxy}
-    return WeChatClient(settings.appid, settings.secret, base_url=settings.api_base, session=session, on_token=on_token)
+    return WeChatClient(
+        settings.appid,
+        settings.secret,
+        base_url=settings.api_base,
+        session=session,
+        on_token=on_token,
+    )
 
 
 class Engine:
@@ -136,7 +149,9 @@ class Engine:
 
     # -- the run ---------------------------------------------------------------------------------
 
-    def run(self, *, dry_run: bool = False, only: Iterable[str] = (), retry: bool = False) -> SyncReport:
+    def run(
+        self, *, dry_run: bool = False, only: Iterable[str] = (), retry: bool = False
+    ) -> SyncReport:
         settings = self.settings
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
@@ -148,7 +163,9 @@ class Engine:
         if not dry_run and self.state.intents():
             self._reconcile()
 
-        plan_settings = PlanSettings(mode=settings.mode, delete_removed=settings.delete_removed, retry=retry)
+        plan_settings = PlanSettings(
+            mode=settings.mode, delete_removed=settings.delete_removed, retry=retry
+        )
         actions = plan(facts, self.state, plan_settings, self.now())
         if only:
             actions = [a for a in actions if a.path in selected]
@@ -171,7 +188,9 @@ class Engine:
             return paths
         unknown = wanted - set(paths)
         if unknown:
-            raise ConfigError(f"--only: not a post under {self.settings.content}: {', '.join(sorted(unknown))}")
+            raise ConfigError(
+                f"--only: not a post under {self.settings.content}: {', '.join(sorted(unknown))}"
+            )
         return [p for p in paths if p in wanted]
 
     def _relative(self, path: str) -> str:
@@ -204,7 +223,9 @@ class Engine:
         manuscripts: dict[str, Manuscript] = {}
         for path in paths:
             record = self.state.posts.get(path)
-            cached = facts_from_record(path, record, self._index, self.fingerprint) if record else None
+            cached = (
+                facts_from_record(path, record, self._index, self.fingerprint) if record else None
+            )
             if cached is None:
                 manuscript = manuscripts[path] = self._examine(path)
                 cached = manuscript.facts()
@@ -245,7 +266,9 @@ class Engine:
             now=self.now,
         )
         for path, record in self.state.intents():
-            self.progress(f"{path}: checking an interrupted {record.intent.op if record.intent else ''}")
+            self.progress(
+                f"{path}: checking an interrupted {record.intent.op if record.intent else ''}"
+            )
             try:
                 resolution = reconciler.resolve(record)
             except WxsyncError as error:
@@ -260,7 +283,9 @@ class Engine:
     def _dry_run(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
         preview = self.settings.root / PREVIEW_DIR
         for action in actions:
-            outcome = self._outcome(action, "planned" if action.calls_api else _passive_status(action.kind))
+            outcome = self._outcome(
+                action, "planned" if action.calls_api else _passive_status(action.kind)
+            )
             if action.kind in (Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH, Kind.INVALID):
                 manuscript = manuscripts.get(action.path) or self._examine(action.path)
                 written = self._write_preview(manuscript, preview)
@@ -271,7 +296,11 @@ class Engine:
     def _write_preview(self, manuscript: Manuscript, folder: Path) -> Path | None:
         if manuscript.post is None:
             return None
-        content = Path(manuscript.path).relative_to(self.settings.content) if manuscript.path.startswith(self.settings.content.rstrip("/") + "/") else Path(manuscript.path)
+        content = (
+            Path(manuscript.path).relative_to(self.settings.content)
+            if manuscript.path.startswith(self.settings.content.rstrip("/") + "/")
+            else Path(manuscript.path)
+        )
         target = (folder / content).with_suffix(".html")
         target.parent.mkdir(parents=True, exist_ok=True)
         result = self.renderer.render(manuscript.post.body)
@@ -305,19 +334,29 @@ class Engine:
             elif action.kind == Kind.RESUME:
                 polls.append((action.path, record, outcome))
             elif action.kind == Kind.RECONCILE:
-                outcome.status, outcome.message = PUBLISHING, "an interrupted call is still being checked; the next run continues"
+                outcome.status, outcome.message = (
+                    PUBLISHING,
+                    "an interrupted call is still being checked; the next run continues",
+                )
             elif action.kind == Kind.DELETE:
-                self._guard(action.path, outcome, record, lambda a=action, r=record, o=outcome: self._delete(a, r, o))
+                self._guard(
+                    action.path, outcome, record, partial(self._delete, action, record, outcome)
+                )
             else:
                 self._mark_passive(action, record)
 
         uploads = self._upload_images(writes)
         for work in writes:
-            self._guard(work.action.path, work.outcome, work.record, lambda w=work: self._write_draft(w, uploads))
+            self._guard(
+                work.action.path,
+                work.outcome,
+                work.record,
+                partial(self._write_draft, work, uploads),
+            )
             if work.action.publish and work.outcome.status == DRAFTED:
                 submits.append((work.action.path, work.record, work.outcome))
         for path, record, outcome in submits:
-            self._guard(path, outcome, record, lambda r=record, o=outcome, p=path: self._submit(p, r, o))
+            self._guard(path, outcome, record, partial(self._submit, path, record, outcome))
             if outcome.status == PUBLISHING:
                 polls.append((path, record, outcome))
         self._poll(polls)
@@ -328,7 +367,9 @@ class Engine:
         line = 0
         if action.kind == Kind.INVALID and action.reason.startswith(action.path + ":"):
             line = int(action.reason[len(action.path) + 1 :].split(":", 1)[0] or 0)
-        return Outcome(action.path, action.title, action.describe(), status, url, action.reason, line)
+        return Outcome(
+            action.path, action.title, action.describe(), status, url, action.reason, line
+        )
 
     def _mark_passive(self, action: Action, record: PostRecord) -> None:
         """Record skipped, scheduled and invalid posts that are not on WeChat yet."""
@@ -338,7 +379,9 @@ class Engine:
             record.status = status
             record.touch()
 
-    def _guard(self, path: str, outcome: Outcome, record: PostRecord, work: Callable[[], None]) -> None:
+    def _guard(
+        self, path: str, outcome: Outcome, record: PostRecord, work: Callable[[], None]
+    ) -> None:
         """Run one post's API work; record its failure and carry on with the others."""
         if self._halted:
             outcome.status, outcome.message = FAILED, f"not attempted: {self._halted}"
@@ -346,14 +389,39 @@ class Engine:
         try:
             work()
         except PostFailed as failure:
-            self._fail(path, outcome, record, str(failure), transient=failure.transient, code=failure.code, line=failure.line)
+            self._fail(
+                path,
+                outcome,
+                record,
+                str(failure),
+                transient=failure.transient,
+                code=failure.code,
+                line=failure.line,
+            )
         except WxsyncError as error:
             if self._stop_if_account_wide(error):
                 outcome.status, outcome.message = FAILED, self._halted
                 return
-            self._fail(path, outcome, record, str(error), transient=_is_transient(error), code=getattr(error, "code", None))
+            self._fail(
+                path,
+                outcome,
+                record,
+                str(error),
+                transient=_is_transient(error),
+                code=getattr(error, "code", None),
+            )
 
-    def _fail(self, path: str, outcome: Outcome, record: PostRecord, message: str, *, transient: bool, code: int | None, line: int = 0) -> None:
+    def _fail(
+        self,
+        path: str,
+        outcome: Outcome,
+        record: PostRecord,
+        message: str,
+        *,
+        transient: bool,
+        code: int | None,
+        line: int = 0,
+    ) -> None:
         with self._lock:
             if record.status not in (DRAFTED, PUBLISHING, PUBLISHED):
                 record.status = FAILED
@@ -365,7 +433,9 @@ class Engine:
     def _stop_if_account_wide(self, error: WxsyncError) -> bool:
         from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
 
-        if isinstance(error, CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError):
+        if isinstance(
+            error, CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError
+        ):
             self._halted = str(error)
             return True
         return False
@@ -373,7 +443,7 @@ class Engine:
     # -- images ----------------------------------------------------------------------------------
 
     def _upload_images(self, writes: list[_Work]) -> dict[Job, Uploaded | WxsyncError]:
-        from wxsync.uploader import Job, Uploader
+        from wxsync.uploader import Uploader
 
         jobs: list[Job] = []
         for work in writes:
@@ -398,8 +468,8 @@ class Engine:
             if self._stop_if_account_wide(error):
                 return {}
             raise
-        for error in results.values():
-            if isinstance(error, WxsyncError) and self._stop_if_account_wide(error):
+        for result in results.values():
+            if isinstance(result, WxsyncError) and self._stop_if_account_wide(result):
                 break
         return results
 
@@ -420,13 +490,25 @@ class Engine:
     def _write_draft(self, work: _Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
         from wxsync.wechat.errors import AmbiguousResultError, InvalidMediaError
 
-        action, manuscript, record, outcome = work.action, work.manuscript, work.record, work.outcome
+        action, manuscript, record, outcome = (
+            work.action,
+            work.manuscript,
+            work.record,
+            work.outcome,
+        )
         post = manuscript.post
         if post is None or manuscript.errors:
             problem = manuscript.errors[0] if manuscript.errors else None
-            raise PostFailed(problem.message if problem else "cannot read the post", transient=False, line=problem.line if problem else 0)
+            raise PostFailed(
+                problem.message if problem else "cannot read the post",
+                transient=False,
+                line=problem.line if problem else 0,
+            )
         urls, thumb = self._urls_for(manuscript, uploads)
-        html = mark(self.renderer.render(post.body, image_url=lambda src: urls.get(src, src)).html, manuscript.hash)
+        html = mark(
+            self.renderer.render(post.body, image_url=lambda src: urls.get(src, src)).html,
+            manuscript.hash,
+        )
         if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:
             raise PostFailed(
                 f"the article is {len(html):,} characters of HTML; WeChat's limit is {CONTENT_CHAR_LIMIT:,}: "
@@ -448,13 +530,14 @@ class Engine:
                 self._drafted(record, record.draft_media_id, manuscript.hash, outcome)
                 return
         with self._lock:
-            record.intent = Intent(op="draft_add", hash=manuscript.hash, title=post.title, at=now_iso())
+            record.intent = Intent(
+                op="draft_add", hash=manuscript.hash, title=post.title, at=now_iso()
+            )
             self._save()
         try:
             media_id = self.client.add_draft([article])
         except AmbiguousResultError:
-            self._reconcile_now(record)
-            if record.intent is None and record.draft_media_id:
+            if self._reconcile_now(record):
                 outcome.status = DRAFTED
                 return
             raise
@@ -464,15 +547,23 @@ class Engine:
             raise
         self._drafted(record, media_id, manuscript.hash, outcome)
 
-    def _reconcile_now(self, record: PostRecord) -> None:
+    def _reconcile_now(self, record: PostRecord) -> bool:
+        """Check at once whether a draft/add that got no answer landed; True if it did."""
         from wxsync.reconcile import Reconciler
 
+        reconciler = Reconciler(
+            self.client, self._save, settle=self.settings.publish_settle, budget=0
+        )
         try:
-            Reconciler(self.client, self._save, settle=self.settings.publish_settle, budget=0).resolve(record)
+            reconciler.resolve(record)
         except WxsyncError as error:
             log.info("could not check at once (%s); the next run will", error)
+            return False
+        return bool(record.draft_media_id)
 
-    def _drafted(self, record: PostRecord, media_id: str, content_hash: str, outcome: Outcome) -> None:
+    def _drafted(
+        self, record: PostRecord, media_id: str, content_hash: str, outcome: Outcome
+    ) -> None:
         with self._lock:
             record.draft_media_id, record.draft_hash = media_id, content_hash
             record.intent, record.error = None, None
@@ -486,14 +577,20 @@ class Engine:
         with self._lock:
             if record.article_id:
                 record.history.append(
-                    {"article_id": record.article_id, "url": record.url, "published_at": record.published_at}
+                    {
+                        "article_id": record.article_id,
+                        "url": record.url,
+                        "published_at": record.published_at,
+                    }
                 )
             record.article_id = record.url = record.published_hash = record.publish_id = ""
             record.draft_media_id = record.draft_hash = ""
             record.status = DRAFTED
             self._save()
 
-    def _urls_for(self, manuscript: Manuscript, uploads: dict[Job, Uploaded | WxsyncError]) -> tuple[dict[str, str], str]:
+    def _urls_for(
+        self, manuscript: Manuscript, uploads: dict[Job, Uploaded | WxsyncError]
+    ) -> tuple[dict[str, str], str]:
         from wxsync.images import ImageError
         from wxsync.uploader import Uploaded
 
@@ -502,10 +599,19 @@ class Engine:
         for job in self._jobs(manuscript):
             result = uploads.get(job)
             if result is None:
-                raise PostFailed(f"image {job.key} was not uploaded: {self._halted or 'see above'}", transient=True)
+                raise PostFailed(
+                    f"image {job.key} was not uploaded: {self._halted or 'see above'}",
+                    transient=True,
+                )
             if not isinstance(result, Uploaded):
-                transient = not isinstance(result, ImageError) or (job.ref is not None and job.ref.kind == "remote")
-                raise PostFailed(f"image {job.key}: {result}", transient=transient, line=_line(manuscript, job.key))
+                transient = not isinstance(result, ImageError) or (
+                    job.ref is not None and job.ref.kind == "remote"
+                )
+                raise PostFailed(
+                    f"image {job.key}: {result}",
+                    transient=transient,
+                    line=_line(manuscript, job.key),
+                )
             if job.cover:
                 thumb = result.media_id
             else:
@@ -519,7 +625,11 @@ class Engine:
         assert post is not None
         options = post.wechat
         comments = options.comments if options.comments is not None else self.settings.comments
-        fans_only = options.fans_only_comments if options.fans_only_comments is not None else self.settings.fans_only_comments
+        fans_only = (
+            options.fans_only_comments
+            if options.fans_only_comments is not None
+            else self.settings.fans_only_comments
+        )
         return Article(
             title=post.title,
             content=html,
@@ -533,20 +643,35 @@ class Engine:
         )
 
     def _submit(self, path: str, record: PostRecord, outcome: Outcome) -> None:
-        from wxsync.wechat.errors import AmbiguousResultError, InvalidMediaError, PermissionDeniedError
+        from wxsync.wechat.errors import (
+            AmbiguousResultError,
+            InvalidMediaError,
+            PermissionDeniedError,
+        )
 
         if self._publish_blocked:
+            with self._lock:
+                record.fail(self._publish_blocked, code=48001, transient=False)
+                self._save()
             outcome.status, outcome.message = DRAFTED, self._publish_blocked
             return
         with self._lock:
-            record.intent = Intent(op="submit", hash=record.draft_hash, title=record.title, at=now_iso(), media_id=record.draft_media_id)
+            record.intent = Intent(
+                op="submit",
+                hash=record.draft_hash,
+                title=record.title,
+                at=now_iso(),
+                media_id=record.draft_media_id,
+            )
             self._save()
         self.progress(f"{path}: publishing")
         try:
             publish_id = self.client.submit_publish(record.draft_media_id)
         except AmbiguousResultError:
             outcome.status = PUBLISHING
-            outcome.message = "the publish request got no answer; the next run checks whether it went through"
+            outcome.message = (
+                "the publish request got no answer; the next run checks whether it went through"
+            )
             return
         except PermissionDeniedError as error:
             with self._lock:
@@ -561,7 +686,10 @@ class Engine:
             with self._lock:
                 record.intent, record.draft_media_id, record.draft_hash = None, "", ""
                 self._save()
-            raise PostFailed("the draft disappeared from WeChat before publishing; the next run recreates it", transient=True) from None
+            raise PostFailed(
+                "the draft disappeared from WeChat before publishing; the next run recreates it",
+                transient=True,
+            ) from None
         except WxsyncError:
             with self._lock:
                 record.intent = None
@@ -604,7 +732,10 @@ class Engine:
         except WxsyncError as error:
             if self._stop_if_account_wide(error):
                 return True
-            outcome.status, outcome.message = PUBLISHING, f"could not check on publishing ({error}); the next run will"
+            outcome.status, outcome.message = (
+                PUBLISHING,
+                f"could not check on publishing ({error}); the next run will",
+            )
             return not _is_transient(error)
         if not status.finished:
             return False
@@ -620,7 +751,9 @@ class Engine:
                 outcome.status, outcome.url, outcome.message = PUBLISHED, record.url, ""
                 self.progress(f"{path}: published {record.url}")
             else:
-                detail = status.name + (f" (articles {list(status.fail_idx)})" if status.fail_idx else "")
+                detail = status.name + (
+                    f" (articles {list(status.fail_idx)})" if status.fail_idx else ""
+                )
                 record.publish_id = record.publish_hash = ""
                 if status.status in (5, 6):
                     record.article_id = status.article_id
@@ -667,8 +800,14 @@ def _is_transient(error: WxsyncError) -> bool:
         TransportError,
     )
 
-    return isinstance(error, TransportError | SystemBusyError | RateLimitedError | TokenRejectedError | QuotaExhaustedError)
-
+    return isinstance(
+        error,
+        TransportError
+        | SystemBusyError
+        | RateLimitedError
+        | TokenRejectedError
+        | QuotaExhaustedError,
+    )
 
 
 def _line(manuscript: Manuscript, needle: str) -> int:

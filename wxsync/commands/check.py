@@ -18,14 +18,15 @@ def register(subparsers: Any) -> None:
             "Prints `path:line: message` for each problem; exits 1 if there is any error."
         ),
     )
-    parser.add_argument("path", nargs="?", help="a post, or a folder of posts (default: the content folder)")
+    parser.add_argument(
+        "path", nargs="?", help="a post, or a folder of posts (default: the content folder)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from wxsync.manuscript import examine, render_fingerprint
+    from wxsync.manuscript import examine, render_fingerprint, render_options
     from wxsync.render import Renderer
-    from wxsync.manuscript import render_options
     from wxsync.sources import SourceIndex
     from wxsync.sync import CACHE_FILE
 

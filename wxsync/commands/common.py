@@ -10,12 +10,18 @@ from wxsync.config import Settings, find_root, load_settings
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False) -> None:
-    parser.add_argument("path", nargs="?", help="content folder (default: `content` from wxsync.yml)")
-    parser.add_argument("--mode", choices=("draft", "publish"), help="stop at drafts, or publish them")
+    parser.add_argument(
+        "path", nargs="?", help="content folder (default: `content` from wxsync.yml)"
+    )
+    parser.add_argument(
+        "--mode", choices=("draft", "publish"), help="stop at drafts, or publish them"
+    )
     parser.add_argument("--state", metavar="FILE", help="state file (default .wxsync/state.json)")
     parser.add_argument("--theme", help="theme name")
     if api:
-        parser.add_argument("--api-base", metavar="URL", help="WeChat API base URL (env WXSYNC_API_BASE)")
+        parser.add_argument(
+            "--api-base", metavar="URL", help="WeChat API base URL (env WXSYNC_API_BASE)"
+        )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

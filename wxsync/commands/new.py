@@ -18,7 +18,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("title", help="the post's title (at most 32 characters)")
     parser.add_argument("--slug", help="file name without .md (default: from the date and title)")
-    parser.add_argument("--draft", action="store_true", help="mark it `draft: true` until it is ready")
+    parser.add_argument(
+        "--draft", action="store_true", help="mark it `draft: true` until it is ready"
+    )
     parser.set_defaults(run=run)
 
 

@@ -36,12 +36,28 @@ def run(args: argparse.Namespace) -> int:
             (record.error or {}).get("message", "") if record else ""
         )
         next_step = outcome.action if outcome.status == "planned" else ""
-        rows.append({"path": outcome.path, "title": outcome.title, "status": status, "next": next_step, "note": note})
+        rows.append(
+            {
+                "path": outcome.path,
+                "title": outcome.title,
+                "status": status,
+                "next": next_step,
+                "note": note,
+            }
+        )
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     header = {"path": "post", "status": "status", "next": "next sync", "note": "link / note"}
-    widths = {key: max(display_width(str(r[key])) for r in [header, *rows]) for key in ("path", "status", "next")}
+    widths = {
+        key: max(display_width(str(r[key])) for r in [header, *rows])
+        for key in ("path", "status", "next")
+    }
     for row in [header, *rows]:
-        print("  ".join([pad(str(row[k]), widths[k]) for k in ("path", "status", "next")] + [str(row["note"])]).rstrip())
+        print(
+            "  ".join(
+                [pad(str(row[k]), widths[k]) for k in ("path", "status", "next")]
+                + [str(row["note"])]
+            ).rstrip()
+        )
     return 0

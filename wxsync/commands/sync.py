@@ -15,9 +15,13 @@ def register(subparsers: Any) -> None:
         description="Render new or changed posts, upload their images, write drafts and publish them.",
     )
     add_settings_arguments(parser, api=True)
-    parser.add_argument("--dry-run", action="store_true", help="plan only; no credentials, no network")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="plan only; no credentials, no network"
+    )
     parser.add_argument("--only", nargs="+", metavar="FILE", help="sync just these posts")
-    parser.add_argument("--retry", action="store_true", help="retry posts that failed for good last time")
+    parser.add_argument(
+        "--retry", action="store_true", help="retry posts that failed for good last time"
+    )
     parser.add_argument("--jobs", type=int, help="concurrent uploads and status polls (default 4)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--all", action="store_true", help="list unchanged posts in the table too")

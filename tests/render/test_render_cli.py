@@ -34,11 +34,13 @@ def test_render_prints_the_article_without_front_matter(
 
 
 def test_render_many_files_into_a_folder(tmp_path: Path) -> None:
-    posts = [write(tmp_path / f"p{i}.md", f"# Post {i}\n") for i in range(3)]
+    posts = [write(tmp_path / f"p{i}.md", f"# Post {i}\n\nBody {i}\n") for i in range(3)]
     out = tmp_path / "out"
     assert main(["render", *map(str, posts), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["p0.html", "p1.html", "p2.html"]
-    assert "Post 1" in (out / "p1.html").read_text(encoding="utf-8")
+    html = (out / "p1.html").read_text(encoding="utf-8")
+    assert "Body 1" in html
+    assert "Post 1" not in html, "the leading heading is the title, shown by WeChat above the article"
 
 
 def test_png_formulas_are_written_beside_the_html(tmp_path: Path) -> None:
@@ -61,8 +63,8 @@ def test_several_files_without_out_is_a_usage_error(
 def test_flags_choose_theme_links_and_user_css(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    post = write(tmp_path / "post.md", "# T\n\n[x](https://example.com)\n")
-    css = write(tmp_path / "mine.css", "h1 { color: #abcdef }")
+    post = write(tmp_path / "post.md", "# T\n\n## Section\n\n[x](https://example.com)\n")
+    css = write(tmp_path / "mine.css", "h2 { color: #abcdef }")
     assert main(["render", str(post), "--theme", "ink", "--links", "keep", "--css", str(css)]) == 0
     out = capsys.readouterr().out
     assert "color:#abcdef" in out

@@ -38,7 +38,12 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.exists():
         raise ConfigError(f"{root}: no such file or folder")
-    site = PreviewSite(root, Renderer(options_from_args(args)))
+    site = PreviewSite(
+        root,
+        Renderer(
+            options_from_args(args, root.resolve() if root.is_dir() else root.resolve().parent)
+        ),
+    )
     try:
         server = PreviewServer((args.host, args.port), site)
     except OSError as exc:

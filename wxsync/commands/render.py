@@ -7,6 +7,7 @@ under `--out`, at their placeholder paths, so the files open correctly in a brow
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,34 +44,18 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def options_from_args(args: argparse.Namespace) -> RenderOptions:
-    """Command-line flags -> `RenderOptions`; flags left out keep the defaults.
+def options_from_args(args: argparse.Namespace, start: Path | None = None) -> RenderOptions:
+    """`wxsync.yml` (found from `start`), overridden by the flags given on the command line."""
+    from wxsync.config import load_settings
+    from wxsync.manuscript import render_options
 
-    One small function on purpose: configuration from `wxsync.yml` plugs in here later.
-    """
-    from pathlib import Path
-
-    from wxsync.errors import ConfigError
-    from wxsync.render import RenderOptions
-
-    values: dict[str, Any] = {}
-    for flag, field in (
-        ("theme", "theme"),
-        ("code_theme", "code_theme"),
-        ("links", "links"),
-        ("math", "math"),
-        ("captions", "captions"),
-        ("code_label", "code_label"),
-    ):
-        value = getattr(args, flag, None)
-        if value is not None:
-            values[field] = value
+    overrides: dict[str, Any] = {
+        name: getattr(args, name, None)
+        for name in ("theme", "code_theme", "links", "math", "captions", "code_label")
+    }
     if getattr(args, "css", None):
-        try:
-            values["user_css"] = Path(args.css).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read --css file {args.css}: {exc.strerror}") from None
-    return RenderOptions(**values)
+        overrides["css"] = str(Path(args.css).resolve())
+    return render_options(load_settings(start, overrides))
 
 
 def register(subparsers: Any) -> None:
@@ -89,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from wxsync.content import parse_post
     from wxsync.errors import ConfigError
-    from wxsync.frontmatter import FrontMatterError, split
     from wxsync.render import Renderer
 
     files = [Path(name) for name in args.files]
@@ -101,14 +86,14 @@ def run(args: argparse.Namespace) -> int:
         if path.stem in stems:
             raise ConfigError(f"{stems[path.stem]} and {path} would both write {path.stem}.html")
         stems[path.stem] = path
-    renderer = Renderer(options_from_args(args))
+    renderer = Renderer(options_from_args(args, files[0].resolve().parent))
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
     for path in files:
         try:
-            document = split(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
             failed += 1
@@ -117,10 +102,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: not UTF-8 text", file=sys.stderr)
             failed += 1
             continue
-        except FrontMatterError as exc:
-            print(f"{path}:{exc.line}: {exc.message}", file=sys.stderr)
+        # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
+        loaded = parse_post(str(path), text)
+        if loaded.post is None:
+            for problem in loaded.problems:
+                print(problem, file=sys.stderr)
             failed += 1
             continue
+        document = loaded.post
         result = renderer.render(document.body)
         if out_dir is None:
             sys.stdout.write(result.html + "\n")

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from wxsync.frontmatter import FrontMatterError, split
+from wxsync.content import parse_post
 from wxsync.render.math import PLACEHOLDER_PREFIX
 from wxsync.render.options import CONTENT_LIMIT
 from wxsync.render.renderer import Renderer
@@ -101,19 +101,19 @@ class PreviewSite:
         post = next((p for p in find_posts(self.root) if p.key == key), None)
         if post is None:
             return None
-        try:
-            document = split(post.path.read_text(encoding="utf-8"))
-        except FrontMatterError as exc:
-            message = f"{post.key}:{exc.line}: {exc.message}"
+        # Read the post exactly as `wxsync sync` does: title fallbacks, aliases, heading removal.
+        loaded = parse_post(post.key, post.path.read_text(encoding="utf-8", errors="replace"))
+        if loaded.post is None:
+            message = "; ".join(str(p) for p in loaded.problems)
             body = f'<div class="bar over">{html.escape(message)}</div>'
             return _PAGE.format(title=html.escape(post.key), width=PHONE_WIDTH, body=body)
+        document = loaded.post
         result = self.renderer.render(
             document.body, image_url=lambda src: self._image_url(post, src)
         )
         with self._lock:
             self._generated.update(result.generated)
-        title = str(document.meta.get("title") or post.path.stem)
-        author = str(document.meta.get("author") or "")
+        title, author = document.title, document.author
         length = len(result.html)
         status = (
             f'<span class="over">{length:,} characters: over WeChat\'s limit of '

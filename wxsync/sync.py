@@ -150,8 +150,14 @@ class Engine:
     # -- the run ---------------------------------------------------------------------------------
 
     def run(
-        self, *, dry_run: bool = False, only: Iterable[str] = (), retry: bool = False
+        self,
+        *,
+        dry_run: bool = False,
+        only: Iterable[str] = (),
+        retry: bool = False,
+        previews: bool = True,
     ) -> SyncReport:
+        """Sync (or with `dry_run`, plan and write previews, when `previews`); see the module doc."""
         settings = self.settings
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
@@ -171,7 +177,7 @@ class Engine:
             actions = [a for a in actions if a.path in selected]
 
         if dry_run:
-            self._dry_run(actions, manuscripts)
+            self._dry_run(actions, manuscripts, previews=previews)
         else:
             for path, manuscript in manuscripts.items():
                 self._remember(path, manuscript)
@@ -280,13 +286,15 @@ class Engine:
 
     # -- dry run -------------------------------------------------------------------------------------
 
-    def _dry_run(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
+    def _dry_run(
+        self, actions: list[Action], manuscripts: dict[str, Manuscript], *, previews: bool
+    ) -> None:
         preview = self.settings.root / PREVIEW_DIR
         for action in actions:
             outcome = self._outcome(
                 action, "planned" if action.calls_api else _passive_status(action.kind)
             )
-            if action.kind in (Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH, Kind.INVALID):
+            if previews and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH, Kind.INVALID):
                 manuscript = manuscripts.get(action.path) or self._examine(action.path)
                 written = self._write_preview(manuscript, preview)
                 if written and action.kind != Kind.INVALID:

@@ -40,7 +40,9 @@ def test_render_many_files_into_a_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["p0.html", "p1.html", "p2.html"]
     html = (out / "p1.html").read_text(encoding="utf-8")
     assert "Body 1" in html
-    assert "Post 1" not in html, "the leading heading is the title, shown by WeChat above the article"
+    assert "Post 1" not in html, (
+        "the leading heading is the title, shown by WeChat above the article"
+    )
 
 
 def test_png_formulas_are_written_beside_the_html(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     engine = Engine(settings)
-    report = engine.run(dry_run=True)
+    report = engine.run(dry_run=True, previews=False)
     rows = []
     for outcome in report.outcomes:
         record = engine.state.posts.get(outcome.path)

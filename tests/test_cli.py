@@ -24,6 +24,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "wxsync", *args],
+        check=False,
         cwd=root,
         env={**os.environ, **(env or {})},
         capture_output=True,
@@ -94,6 +95,7 @@ def test_sync_without_credentials_is_exit_2_with_the_variable_named(blog: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WECHAT_")}
     result = subprocess.run(
         [sys.executable, "-m", "wxsync", "sync"],
+        check=False,
         cwd=blog,
         env=env,
         capture_output=True,

@@ -96,3 +96,29 @@ def test_merge_breaks_ties_by_progress() -> None:
     ours = State(posts={"a.md": PostRecord(draft_media_id="m", updated_at=stamp)})
     theirs = State(posts={"a.md": PostRecord(draft_media_id="m", publish_id="p", updated_at=stamp)})
     assert merge(ours, theirs).posts["a.md"].publish_id == "p"
+
+
+def test_incremental_text_equals_a_full_encoding_after_changes() -> None:
+    state = State()
+    for index in range(5):
+        record = state.post(f"content/{index}.md")
+        record.title, record.status = f"标题{index}", "drafted"
+        record.deps = {f"content/{index}.png": "abc"}
+    state.images["sha"] = ImageRecord(url="u")
+    state.remote["https://x/y.png"] = "sha"
+    assert (
+        state.dumps()
+        == json.dumps(state.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    )
+    state.posts["content/2.md"].status = "published"  # a change after the first encoding
+    state.posts["content/3.md"].history = [{"article_id": "a"}]
+    state.images["sha"].media_id = "m"
+    state.posts["content/9.md"] = PostRecord(title="new")
+    del state.posts["content/0.md"]
+    text = state.dumps()
+    assert text == json.dumps(state.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert '"status": "published"' in text
+
+
+def test_empty_state_text() -> None:
+    assert State().dumps() == json.dumps(State().to_json(), indent=2, sort_keys=True) + "\n"

@@ -60,8 +60,23 @@ class Intent:
     media_id: str = ""  # the draft being submitted, for "submit"
 
 
+class _Versioned:
+    """Counts assignments to its fields, so `State.dumps` re-encodes only records that changed.
+
+    The state file is rewritten after every WeChat call; with thousands of posts, encoding every
+    record each time made a first sync quadratic (45 ms a save at 2,000 posts). Fields are only
+    ever assigned, never mutated in place, which is what makes counting assignments enough.
+    """
+
+    _version = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "_version", self._version + 1)
+
+
 @dataclass
-class PostRecord:
+class PostRecord(_Versioned):
     """Everything wxsync knows about one post; keyed by its path in `State.posts`."""
 
     # What the post was made of when last seen: enough to tell "unchanged" without reading it.
@@ -124,7 +139,7 @@ class PostRecord:
 
 
 @dataclass
-class ImageRecord:
+class ImageRecord(_Versioned):
     """One uploaded image, keyed by the SHA-256 of the bytes sent."""
 
     url: str = ""  # from media/uploadimg (body images)
@@ -149,6 +164,9 @@ class State:
     # Remote image URL → SHA-256 of the bytes sent for it, so it is not downloaded again.
     remote: dict[str, str] = field(default_factory=dict)
     version: int = SCHEMA_VERSION
+    _fragments: dict[str, tuple[PostRecord | ImageRecord, int, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def post(self, path: str) -> PostRecord:
         """The record for `path`, created empty if there is none yet."""
@@ -174,7 +192,28 @@ class State:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        """The file's text: what `json.dumps(indent=2, sort_keys=True)` gives, built incrementally."""
+        posts = [self._member("p", path, record) for path, record in sorted(self.posts.items())]
+        images = [self._member("i", key, record) for key, record in sorted(self.images.items())]
+        remote = [f"    {_encode(url)}: {_encode(sha)}" for url, sha in sorted(self.remote.items())]
+        top = [
+            f'  "generator": {_encode(f"wxsync {__version__}")}',
+            f'  "images": {_block(images)}',
+            f'  "posts": {_block(posts)}',
+            f'  "remote": {_block(remote)}',
+            f'  "version": {_encode(self.version)}',
+        ]
+        return "{\n" + ",\n".join(top) + "\n}\n"
+
+    def _member(self, kind: str, key: str, record: PostRecord | ImageRecord) -> str:
+        """`    "key": {...}` for one record, re-encoded only if the record changed since last time."""
+        cached = self._fragments.get(kind + key)
+        if cached is not None and cached[0] is record and cached[1] == record._version:
+            return cached[2]
+        text = json.dumps(record.to_json(), ensure_ascii=False, indent=2, sort_keys=True)
+        line = f"    {_encode(key)}: " + text.replace("\n", "\n    ")
+        self._fragments[kind + key] = (record, record._version, line)
+        return line
 
     @classmethod
     def from_json(cls, data: Any, source: str = "state file") -> State:
@@ -199,6 +238,15 @@ class State:
             )
         except (TypeError, AttributeError) as exc:
             raise StateError(f"{source}: an entry has an unexpected shape ({exc})") from None
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _block(members: list[str]) -> str:
+    """A second-level JSON object from its encoded, sorted member lines."""
+    return "{\n" + ",\n".join(members) + "\n  }" if members else "{}"
 
 
 def load(path: Path) -> State:

@@ -584,13 +584,12 @@ class Engine:
         """Republishing: the old article stays on WeChat; remember it, then start afresh."""
         with self._lock:
             if record.article_id:
-                record.history.append(
-                    {
-                        "article_id": record.article_id,
-                        "url": record.url,
-                        "published_at": record.published_at,
-                    }
-                )
+                retired = {
+                    "article_id": record.article_id,
+                    "url": record.url,
+                    "published_at": record.published_at,
+                }
+                record.history = [*record.history, retired]  # assigned, not appended: see state.py
             record.article_id = record.url = record.published_hash = record.publish_id = ""
             record.draft_media_id = record.draft_hash = ""
             record.status = DRAFTED

@@ -1,0 +1,157 @@
+"""Benchmarks of `wxsync sync`, each against a baseline measured in the same run.
+
+(a) a sync with nothing to do over 2,000 posts, against the interpreter's own start-up;
+(b) the API calls of a full sync, against the lower bound
+    (1 token + unique images + 1 draft write per post + 1 submit per post + the polls WeChat needs);
+(c) wall time of a 20-post, 100-image sync with 100 ms of API latency, sequential (jobs=1)
+    against concurrent uploads and polls (jobs=8).
+
+Run: `python bench/sync.py` (add `--posts N` to change (a)'s size). Machines here are noisy:
+read the ratios, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET, EmulatorConfig
+from wxsync.wechat.emulator import EmulatorControl, start
+
+ENV = {**os.environ, "WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": DEFAULT_SECRET}
+PARAGRAPH = "微信公众号的文章由仓库里的 Markdown 生成，每次推送只处理改动过的文章。" * 6
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def make_repo(
+    root: Path, posts: int, images_per_post: int, api_base: str, **settings: object
+) -> None:
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "bench@example.com")
+    git(root, "config", "user.name", "bench")
+    config = {"mode": "publish", "api_base": api_base, "publish_timeout": 120, **settings}
+    (root / "wxsync.yml").write_text(
+        "".join(f"{k}: {v}\n" for k, v in config.items()), encoding="utf-8"
+    )
+    content = root / "content"
+    for index in range(posts):
+        folder = content / f"{index // 100:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        images = []
+        for number in range(images_per_post):
+            name = f"p{index}-{number}.png"
+            buffer = io.BytesIO()
+            Image.new("RGB", (32, 24), (index % 256, number * 40 % 256, 99)).save(buffer, "PNG")
+            (folder / name).write_bytes(buffer.getvalue())
+            images.append(f"![图{number}]({name})")
+        body = "\n\n".join([PARAGRAPH, *images, PARAGRAPH])
+        (folder / f"post-{index}.md").write_text(
+            f"---\ntitle: 第 {index} 篇\n---\n\n{body}\n", encoding="utf-8"
+        )
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "posts")
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env or ENV, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def best_of(runs: int, command: list[str], cwd: Path) -> float:
+    return statistics.median(timed(command, cwd) for _ in range(runs))
+
+
+def bench_noop(workdir: Path, posts: int) -> None:
+    server = start(config=EmulatorConfig(publish_polls=0))
+    control = EmulatorControl(server.base_url)
+    root = workdir / "noop"
+    make_repo(root, posts, 0, server.base_url, mode="draft")
+    subprocess.run(
+        [sys.executable, "-m", "wxsync", "sync"], cwd=root, env=ENV, check=True, capture_output=True
+    )
+    calls_before = sum(control.state()["calls"].values())
+    startup = best_of(5, [sys.executable, "-c", "pass"], root)
+    noop = best_of(5, [sys.executable, "-m", "wxsync", "sync"], root)
+    calls = sum(control.state()["calls"].values()) - calls_before
+    server.shutdown()
+    print(
+        f"(a) no-op sync of {posts} posts: {noop:.2f} s; interpreter start-up {startup:.2f} s; "
+        f"over start-up {noop - startup:.2f} s (target <= 1 s); API calls {calls} (target 0)"
+    )
+
+
+def bench_calls(workdir: Path) -> None:
+    polls = 1
+    server = start(config=EmulatorConfig(publish_polls=polls))
+    control = EmulatorControl(server.base_url)
+    root = workdir / "calls"
+    posts, images = 30, 3
+    make_repo(root, posts, images, server.base_url)
+    # Two of every post's images are shared with the next post: unique images < images per post x posts.
+    subprocess.run(
+        [sys.executable, "-m", "wxsync", "sync"], cwd=root, env=ENV, check=True, capture_output=True
+    )
+    state = control.state()
+    calls = sum(state["calls"].values())
+    unique_images = len({u["sha256"] for u in state["uploads"]}) + len(state["materials"])
+    bound = 1 + unique_images + posts + posts + posts * (polls + 1)
+    server.shutdown()
+    print(
+        f"(b) full sync of {posts} posts: {calls} API calls; lower bound {bound} "
+        f"(1 token + {unique_images} unique images incl. covers + {posts} drafts + {posts} submits "
+        f"+ {posts * (polls + 1)} polls); ratio {calls / bound:.2f} (target 1.00)"
+    )
+    for path, count in sorted(state["calls"].items()):
+        print(f"      {path}: {count}")
+
+
+def bench_concurrency(workdir: Path) -> None:
+    results = {}
+    for jobs in (1, 8):
+        server = start(config=EmulatorConfig(publish_polls=1))
+        control = EmulatorControl(server.base_url)
+        root = workdir / f"latency-{jobs}"
+        make_repo(root, 20, 5, server.base_url, jobs=jobs)
+        control.faults({"path": "*", "delay_ms": 100})
+        results[jobs] = timed([sys.executable, "-m", "wxsync", "sync"], root)
+        uploads = len(control.state()["uploads"])
+        server.shutdown()
+        assert uploads == 100, uploads
+    ratio = results[8] / results[1]
+    print(
+        f"(c) 20 posts, 100 images, 100 ms latency: sequential {results[1]:.2f} s, "
+        f"concurrent (jobs=8) {results[8]:.2f} s; ratio {ratio:.2f} (target <= 0.50)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=2000, help="posts for the no-op benchmark")
+    parser.add_argument("--only", choices=("a", "b", "c"), help="run one benchmark")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        if args.only in (None, "a"):
+            bench_noop(workdir, args.posts)
+        if args.only in (None, "b"):
+            bench_calls(workdir)
+        if args.only in (None, "c"):
+            bench_concurrency(workdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,13 @@ def git(root: Path, *args: str) -> None:
 
 
 def make_repo(
-    root: Path, posts: int, images_per_post: int, api_base: str, **settings: object
+    root: Path,
+    posts: int,
+    images_per_post: int,
+    api_base: str,
+    *,
+    shared: bool = False,
+    **settings: object,
 ) -> None:
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
@@ -47,6 +53,10 @@ def make_repo(
         "".join(f"{k}: {v}\n" for k, v in config.items()), encoding="utf-8"
     )
     content = root / "content"
+    content.mkdir(parents=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "orange").save(buffer, "PNG")
+    (content / "shared.png").write_bytes(buffer.getvalue())
     for index in range(posts):
         folder = content / f"{index // 100:02d}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -57,6 +67,8 @@ def make_repo(
             Image.new("RGB", (32, 24), (index % 256, number * 40 % 256, 99)).save(buffer, "PNG")
             (folder / name).write_bytes(buffer.getvalue())
             images.append(f"![图{number}]({name})")
+        if shared:
+            images.append("![每篇都有的图](../shared.png)")
         body = "\n\n".join([PARAGRAPH, *images, PARAGRAPH])
         (folder / f"post-{index}.md").write_text(
             f"---\ntitle: 第 {index} 篇\n---\n\n{body}\n", encoding="utf-8"
@@ -100,8 +112,8 @@ def bench_calls(workdir: Path) -> None:
     control = EmulatorControl(server.base_url)
     root = workdir / "calls"
     posts, images = 30, 3
-    make_repo(root, posts, images, server.base_url)
-    # Two of every post's images are shared with the next post: unique images < images per post x posts.
+    # Every post also shows one image shared by all: it must be uploaded once, not 30 times.
+    make_repo(root, posts, images, server.base_url, shared=True)
     subprocess.run(
         [sys.executable, "-m", "wxsync", "sync"], cwd=root, env=ENV, check=True, capture_output=True
     )

@@ -247,3 +247,64 @@ def test_only_syncs_the_named_posts(blog: Path, control: EmulatorControl) -> Non
     report = sync(blog, only=[str(blog / "content/two.md")])
     assert statuses(report) == {"content/two.md": "published"}
     assert [p["titles"] for p in control.state()["published"]] == [["第二篇"]]
+
+
+def test_remote_images_are_downloaded_once_and_uploaded_once(
+    blog: Path, control: EmulatorControl, tmp_path: Path
+) -> None:
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "www"
+    png(served / "remote.png", "purple")
+    hits: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            hits.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(served))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/remote.png"
+        write(blog / "content/remote.md", post("远程图片", f"正文。\n\n![远程]({url})\n"))
+        write(blog / "content/remote2.md", post("远程图片二", f"正文二。\n\n![远程]({url})\n"))
+        first = sync(blog)
+        assert statuses(first)["content/remote.md"] == "published"
+        uploads = control.state()["uploads"]
+        assert len(uploads) == 2, "the shared local image and the remote one"
+        path = blog / "content/remote2.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\n补充。\n", encoding="utf-8")
+        downloads = len(hits)
+        sync(blog, mode="draft")
+        assert len(hits) == downloads, "a known remote image is not downloaded again"
+        assert len(control.state()["uploads"]) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_animated_gif_can_stay_animated_through_the_material_library(
+    blog: Path, control: EmulatorControl
+) -> None:
+    from PIL import Image
+
+    frames = [Image.new("RGB", (40, 30), color) for color in ("red", "green", "blue")]
+    gif = blog / "content/anim.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    write(blog / "content/gif.md", post("动图", "![动图](anim.gif)\n"))
+    (blog / "wxsync.yml").write_text(
+        (blog / "wxsync.yml").read_text(encoding="utf-8") + "animated_gif: material\n",
+        encoding="utf-8",
+    )
+    report = sync(blog, only=[str(blog / "content/gif.md")])
+    assert statuses(report)["content/gif.md"] == "published"
+    state = control.state()
+    assert state["uploads"] == [], "the GIF went to the material library, not uploadimg"
+    article = state["published"][0]
+    assert article["titles"] == ["动图"]
+    gif_material = next(m for m in state["materials"] if m["name"].endswith(".gif"))
+    assert gif_material["url"].endswith("wx_fmt=gif")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -58,7 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except WxsyncError as error:
-        print(f"wxsync: error: {redact(str(error))}", file=sys.stderr)
+        message = redact(str(error))
+        print(f"wxsync: error: {message}", file=sys.stderr)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            print(f"::error title=wxsync::{escaped}", flush=True)
         return error.exit_code
     except KeyboardInterrupt:
         print("wxsync: interrupted", file=sys.stderr)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import signal
+from typing import TYPE_CHECKING, Any
 
 from wxsync.commands.common import add_settings_arguments, err, settings_from
+
+if TYPE_CHECKING:
+    from wxsync.report import SyncReport
 
 
 def register(subparsers: Any) -> None:
@@ -25,10 +29,25 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--jobs", type=int, help="concurrent uploads and status polls (default 4)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--all", action="store_true", help="list unchanged posts in the table too")
+    parser.add_argument(
+        "--ci",
+        action="store_true",
+        help="GitHub Actions mode (automatic when GITHUB_ACTIONS=true): mask secrets, annotate, "
+        "write outputs and the job summary, commit the state file back",
+    )
+    parser.add_argument(
+        "--no-commit", action="store_true", help="with --ci: do not commit the state file"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
+    from wxsync.github import in_actions
+
+    if args.ci or in_actions(os.environ):
+        return run_ci(args)
     from wxsync.report import table
     from wxsync.sync import Engine
 
@@ -37,3 +56,62 @@ def run(args: argparse.Namespace) -> int:
     report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
     print(report.to_json() if args.json else table(report, verbose=args.all))
     return 1 if report.failed else 0
+
+
+def run_ci(args: argparse.Namespace) -> int:
+    """The Action's run: the same sync, plus masking, annotations, outputs, summary, commit back."""
+    import os
+
+    from wxsync.commit import commit_state
+    from wxsync.github import Actions
+    from wxsync.report import table
+    from wxsync.sync import Engine, make_client
+
+    actions = Actions(os.environ)
+    # Before anything else is printed: the runner must know what to hide.
+    actions.mask(os.environ.get("WECHAT_APPSECRET"))
+    settings = settings_from(args)
+    actions.mask(settings.secret)
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    engine = Engine(
+        settings,
+        progress=progress,
+        client_factory=lambda: make_client(settings, on_token=actions.mask),
+    )
+    # Cancelling a job sends SIGINT, then SIGTERM: both unwind through `finally`, so whatever
+    # was published before the cancel is still committed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    commit = not args.dry_run and not args.no_commit
+    report = None
+    try:
+        with actions.group("wxsync sync" + (" (dry run)" if args.dry_run else "")):
+            report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
+        print(report.to_json() if args.json else table(report, verbose=args.all), flush=True)
+        actions.annotate(report)
+        actions.write_outputs(report)
+        actions.write_summary(report)
+    finally:
+        if commit and settings.state_path.exists():
+            with actions.group("commit the state file"):
+                result = commit_state(
+                    settings.root, settings.state_path, _message(report), environ=os.environ
+                )
+                print(
+                    f"pushed {result.commit[:12]}" if result.pushed else result.reason, flush=True
+                )
+    return 1 if report.failed else 0
+
+
+def _message(report: SyncReport | None) -> str:
+    counts = report.counts() if report is not None else {}
+    done = ", ".join(
+        f"{counts[s]} {s}" for s in ("published", "drafted", "failed") if counts.get(s)
+    )
+    return f"wxsync: update state ({done or 'bookkeeping'}) [skip ci]"
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

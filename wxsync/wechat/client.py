@@ -312,7 +312,7 @@ class WeChatClient:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            raise _NoAnswer(_describe(exc), sent=_may_have_been_sent(exc)) from None
+            raise _NoAnswer(describe_failure(exc), sent=_may_have_been_sent(exc)) from None
         if response.status_code >= 500:
             raise _NoAnswer(f"HTTP {response.status_code} from the API gateway", sent=True)
         if response.status_code != 200:
@@ -468,7 +468,7 @@ def _may_have_been_sent(exc: requests.RequestException) -> bool:
     return True
 
 
-def _describe(exc: requests.RequestException) -> str:
+def describe_failure(exc: requests.RequestException) -> str:
     """A short, URL-free description of a `requests` failure."""
     kind = {
         requests.ConnectTimeout: "connection timed out",

@@ -254,6 +254,9 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 if route.auth:
                     account.check_token(query.get("access_token"))
+                if path.startswith("/cgi-bin/freepublish/") and not account.config.can_publish:
+                    # Accounts without the publishing permission get 48001 from every freepublish API.
+                    raise ApiError(48001, "api unauthorized")
                 body: Any = {}
                 files: dict[str, tuple[str, bytes]] = {}
                 if route.body == "json":

@@ -19,8 +19,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,17 +26,14 @@ from typing import TYPE_CHECKING
 from wxsync.config import Settings
 from wxsync.errors import ConfigError, WxsyncError
 from wxsync.manuscript import (
-    CONTENT_BYTE_LIMIT,
-    CONTENT_CHAR_LIMIT,
     Manuscript,
     examine,
     facts_from_record,
-    line_of,
-    mark,
     render_fingerprint,
     render_options,
 )
 from wxsync.plan import Action, Kind, PlanSettings, PostFacts, plan
+from wxsync.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.report import Outcome, SyncReport
 from wxsync.sources import SourceIndex
 from wxsync.state import (
@@ -49,11 +44,9 @@ from wxsync.state import (
     PUBLISHING,
     SCHEDULED,
     SKIPPED,
-    Intent,
     PostRecord,
     State,
     load,
-    now_iso,
     save,
 )
 
@@ -67,28 +60,6 @@ log = logging.getLogger("wxsync.sync")
 CACHE_FILE = ".wxsync/cache/ids.json"
 PREVIEW_DIR = ".wxsync/preview"
 MAX_POLL_DELAY = 15.0
-
-
-class PostFailed(WxsyncError):
-    """A post-level failure with its classification; the engine records it and moves on."""
-
-    def __init__(
-        self, message: str, *, transient: bool, code: int | None = None, line: int = 0
-    ) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.code = code
-        self.line = line
-
-
-@dataclass
-class _Work:
-    """A post the run writes to WeChat: its action, its examined manuscript, its record."""
-
-    action: Action
-    manuscript: Manuscript
-    record: PostRecord
-    outcome: Outcome
 
 
 def make_client(settings: Settings, on_token: Callable[[str], None] | None = None) -> WeChatClient:
@@ -144,8 +115,8 @@ class Engine:
         self._renderer: Renderer | None = None
         self._fingerprint = ""
         self._index: SourceIndex | None = None
-        self._halted = ""
-        self._publish_blocked = ""
+        self.halt = Halt()
+        self._publisher: Publisher | None = None
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -161,6 +132,7 @@ class Engine:
         settings = self.settings
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
+        self.halt, self._publisher = Halt(), None
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
         selected = self._select(paths, only)
@@ -185,7 +157,7 @@ class Engine:
             self._save()
         index.save_cache()
         self.report.api_calls = sum(self._client.calls.values()) if self._client else 0
-        self.report.halted = self._halted
+        self.report.halted = self.halt.reason
         return self.report
 
     def _select(self, paths: list[str], only: Iterable[str]) -> list[str]:
@@ -253,6 +225,24 @@ class Engine:
             self._client = self._client_factory()
         return self._client
 
+    @property
+    def publisher(self) -> Publisher:
+        if self._publisher is None:
+            self._publisher = Publisher(
+                self.client,
+                self.state,
+                self._save,
+                lock=self._lock,
+                settings=self.settings,
+                renderer=self.renderer,
+                halt=self.halt,
+                progress=self.progress,
+                clock=self.clock,
+                sleep=self.sleep,
+                poll_delay=self.poll_delay,
+            )
+        return self._publisher
+
     def _save(self) -> None:
         with self._lock:
             save(self.state, self.settings.state_path)
@@ -278,7 +268,7 @@ class Engine:
             try:
                 resolution = reconciler.resolve(record)
             except WxsyncError as error:
-                if self._stop_if_account_wide(error):
+                if self.halt.check(error):
                     return
                 log.warning("%s: could not reconcile yet: %s", path, error)
                 continue
@@ -327,7 +317,7 @@ class Engine:
     # -- carrying out the plan ---------------------------------------------------------------------
 
     def _carry_out(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
-        writes: list[_Work] = []
+        writes: list[Work] = []
         submits: list[tuple[str, PostRecord, Outcome]] = []
         polls: list[tuple[str, PostRecord, Outcome]] = []
         for action in actions:
@@ -336,7 +326,7 @@ class Engine:
             self.report.outcomes.append(outcome)
             if action.kind in (Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH):
                 manuscript = manuscripts.get(action.path) or self._examine(action.path)
-                writes.append(_Work(action, manuscript, record, outcome))
+                writes.append(Work(action, manuscript, record, outcome))
             elif action.kind == Kind.PUBLISH:
                 submits.append((action.path, record, outcome))
             elif action.kind == Kind.RESUME:
@@ -348,7 +338,10 @@ class Engine:
                 )
             elif action.kind == Kind.DELETE:
                 self._guard(
-                    action.path, outcome, record, partial(self._delete, action, record, outcome)
+                    action.path,
+                    outcome,
+                    record,
+                    partial(self.publisher.delete, action, record, outcome),
                 )
             else:
                 self._mark_passive(action, record)
@@ -359,15 +352,18 @@ class Engine:
                 work.action.path,
                 work.outcome,
                 work.record,
-                partial(self._write_draft, work, uploads),
+                partial(self.publisher.write_draft, work, uploads),
             )
             if work.action.publish and work.outcome.status == DRAFTED:
                 submits.append((work.action.path, work.record, work.outcome))
         for path, record, outcome in submits:
-            self._guard(path, outcome, record, partial(self._submit, path, record, outcome))
+            self._guard(
+                path, outcome, record, partial(self.publisher.submit, path, record, outcome)
+            )
             if outcome.status == PUBLISHING:
                 polls.append((path, record, outcome))
-        self._poll(polls)
+        if polls:
+            self.publisher.poll(polls)
 
     def _outcome(self, action: Action, status: str) -> Outcome:
         record = self.state.posts.get(action.path)
@@ -391,8 +387,8 @@ class Engine:
         self, path: str, outcome: Outcome, record: PostRecord, work: Callable[[], None]
     ) -> None:
         """Run one post's API work; record its failure and carry on with the others."""
-        if self._halted:
-            outcome.status, outcome.message = FAILED, f"not attempted: {self._halted}"
+        if self.halt.reason:
+            outcome.status, outcome.message = FAILED, f"not attempted: {self.halt.reason}"
             return
         try:
             work()
@@ -407,15 +403,15 @@ class Engine:
                 line=failure.line,
             )
         except WxsyncError as error:
-            if self._stop_if_account_wide(error):
-                outcome.status, outcome.message = FAILED, self._halted
+            if self.halt.check(error):
+                outcome.status, outcome.message = FAILED, self.halt.reason
                 return
             self._fail(
                 path,
                 outcome,
                 record,
                 str(error),
-                transient=_is_transient(error),
+                transient=is_transient(error),
                 code=getattr(error, "code", None),
             )
 
@@ -438,25 +434,15 @@ class Engine:
         outcome.status, outcome.message, outcome.line = FAILED, message, line
         self.progress(f"{path}: failed: {message}")
 
-    def _stop_if_account_wide(self, error: WxsyncError) -> bool:
-        from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
-
-        if isinstance(
-            error, CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError
-        ):
-            self._halted = str(error)
-            return True
-        return False
-
     # -- images ----------------------------------------------------------------------------------
 
-    def _upload_images(self, writes: list[_Work]) -> dict[Job, Uploaded | WxsyncError]:
-        from wxsync.uploader import Uploader
+    def _upload_images(self, writes: list[Work]) -> dict[Job, Uploaded | WxsyncError]:
+        from wxsync.uploader import Uploader, image_jobs
 
         jobs: list[Job] = []
         for work in writes:
-            jobs.extend(self._jobs(work.manuscript))
-        if not jobs or self._halted:
+            jobs.extend(image_jobs(work.manuscript))
+        if not jobs or self.halt.reason:
             return {}
         import requests
 
@@ -473,318 +459,13 @@ class Engine:
         try:
             results = uploader.upload_all(jobs)
         except WxsyncError as error:
-            if self._stop_if_account_wide(error):
+            if self.halt.check(error):
                 return {}
             raise
         for result in results.values():
-            if isinstance(result, WxsyncError) and self._stop_if_account_wide(result):
+            if isinstance(result, WxsyncError) and self.halt.check(result):
                 break
         return results
-
-    def _jobs(self, manuscript: Manuscript) -> list[Job]:
-        from wxsync.uploader import Job
-
-        if manuscript.post is None or manuscript.render is None:
-            return []
-        jobs = [Job(src, ref=ref) for src, ref in manuscript.images.items()]
-        jobs += [Job(src, data=data) for src, data in manuscript.render.generated.items()]
-        cover = manuscript.cover
-        if cover is not None:
-            jobs.append(Job("cover", ref=cover.ref, cover=True, title=manuscript.post.title))
-        return jobs
-
-    # -- drafts and publishing --------------------------------------------------------------------
-
-    def _write_draft(self, work: _Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
-        from wxsync.wechat.errors import AmbiguousResultError, InvalidMediaError
-
-        action, manuscript, record, outcome = (
-            work.action,
-            work.manuscript,
-            work.record,
-            work.outcome,
-        )
-        post = manuscript.post
-        if post is None or manuscript.errors:
-            problem = manuscript.errors[0] if manuscript.errors else None
-            raise PostFailed(
-                problem.message if problem else "cannot read the post",
-                transient=False,
-                line=problem.line if problem else 0,
-            )
-        urls, thumb = self._urls_for(manuscript, uploads)
-        html = mark(
-            self.renderer.render(post.body, image_url=lambda src: urls.get(src, src)).html,
-            manuscript.hash,
-        )
-        if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:
-            raise PostFailed(
-                f"the article is {len(html):,} characters of HTML; WeChat's limit is {CONTENT_CHAR_LIMIT:,}: "
-                "split the post or shorten long code blocks",
-                transient=False,
-                line=post.body_line,
-            )
-        article = self._article(manuscript, html, thumb)
-        self.progress(f"{action.path}: {action.describe()}")
-        if action.kind == Kind.REPUBLISH:
-            self._retire_article(record)
-        if action.kind == Kind.UPDATE and record.draft_media_id:
-            try:
-                self.client.update_draft(record.draft_media_id, 0, article)
-            except InvalidMediaError:
-                # The draft is gone (deleted, or published by hand in the editor): make a new one.
-                record.draft_media_id = ""
-            else:
-                self._drafted(record, record.draft_media_id, manuscript.hash, outcome)
-                return
-        with self._lock:
-            record.intent = Intent(
-                op="draft_add", hash=manuscript.hash, title=post.title, at=now_iso()
-            )
-            self._save()
-        try:
-            media_id = self.client.add_draft([article])
-        except AmbiguousResultError:
-            if self._reconcile_now(record):
-                outcome.status = DRAFTED
-                return
-            raise
-        except WxsyncError:
-            with self._lock:
-                record.intent = None  # WeChat answered: nothing was created
-            raise
-        self._drafted(record, media_id, manuscript.hash, outcome)
-
-    def _reconcile_now(self, record: PostRecord) -> bool:
-        """Check at once whether a draft/add that got no answer landed; True if it did."""
-        from wxsync.reconcile import Reconciler
-
-        reconciler = Reconciler(
-            self.client, self._save, settle=self.settings.publish_settle, budget=0
-        )
-        try:
-            reconciler.resolve(record)
-        except WxsyncError as error:
-            log.info("could not check at once (%s); the next run will", error)
-            return False
-        return bool(record.draft_media_id)
-
-    def _drafted(
-        self, record: PostRecord, media_id: str, content_hash: str, outcome: Outcome
-    ) -> None:
-        with self._lock:
-            record.draft_media_id, record.draft_hash = media_id, content_hash
-            record.intent, record.error = None, None
-            record.status = DRAFTED
-            record.touch()
-            self._save()
-        outcome.status, outcome.message = DRAFTED, ""
-
-    def _retire_article(self, record: PostRecord) -> None:
-        """Republishing: the old article stays on WeChat; remember it, then start afresh."""
-        with self._lock:
-            if record.article_id:
-                retired = {
-                    "article_id": record.article_id,
-                    "url": record.url,
-                    "published_at": record.published_at,
-                }
-                record.history = [*record.history, retired]  # assigned, not appended: see state.py
-            record.article_id = record.url = record.published_hash = record.publish_id = ""
-            record.draft_media_id = record.draft_hash = ""
-            record.status = DRAFTED
-            self._save()
-
-    def _urls_for(
-        self, manuscript: Manuscript, uploads: dict[Job, Uploaded | WxsyncError]
-    ) -> tuple[dict[str, str], str]:
-        from wxsync.images import ImageError
-        from wxsync.uploader import Uploaded
-
-        urls: dict[str, str] = {}
-        thumb = ""
-        for job in self._jobs(manuscript):
-            result = uploads.get(job)
-            if result is None:
-                raise PostFailed(
-                    f"image {job.key} was not uploaded: {self._halted or 'see above'}",
-                    transient=True,
-                )
-            if not isinstance(result, Uploaded):
-                transient = not isinstance(result, ImageError) or (
-                    job.ref is not None and job.ref.kind == "remote"
-                )
-                raise PostFailed(
-                    f"image {job.key}: {result}",
-                    transient=transient,
-                    line=_line(manuscript, job.key),
-                )
-            if job.cover:
-                thumb = result.media_id
-            else:
-                urls[job.key] = result.url
-        return urls, thumb
-
-    def _article(self, manuscript: Manuscript, html: str, thumb: str):  # type: ignore[no-untyped-def]
-        from wxsync.wechat.client import Article
-
-        post = manuscript.post
-        assert post is not None
-        options = post.wechat
-        comments = options.comments if options.comments is not None else self.settings.comments
-        fans_only = (
-            options.fans_only_comments
-            if options.fans_only_comments is not None
-            else self.settings.fans_only_comments
-        )
-        return Article(
-            title=post.title,
-            content=html,
-            thumb_media_id=thumb,
-            author=post.author,
-            digest=post.digest,
-            content_source_url=options.source_url,
-            need_open_comment=int(comments),
-            only_fans_can_comment=int(comments and fans_only),
-            pic_crop_235_1=options.cover_crop,
-        )
-
-    def _submit(self, path: str, record: PostRecord, outcome: Outcome) -> None:
-        from wxsync.wechat.errors import (
-            AmbiguousResultError,
-            InvalidMediaError,
-            PermissionDeniedError,
-        )
-
-        if self._publish_blocked:
-            with self._lock:
-                record.fail(self._publish_blocked, code=48001, transient=False)
-                self._save()
-            outcome.status, outcome.message = DRAFTED, self._publish_blocked
-            return
-        with self._lock:
-            record.intent = Intent(
-                op="submit",
-                hash=record.draft_hash,
-                title=record.title,
-                at=now_iso(),
-                media_id=record.draft_media_id,
-            )
-            self._save()
-        self.progress(f"{path}: publishing")
-        try:
-            publish_id = self.client.submit_publish(record.draft_media_id)
-        except AmbiguousResultError:
-            outcome.status = PUBLISHING
-            outcome.message = (
-                "the publish request got no answer; the next run checks whether it went through"
-            )
-            return
-        except PermissionDeniedError as error:
-            with self._lock:
-                record.intent = None
-                record.fail(error.advice, code=error.code, transient=False)
-                self._save()
-            self._publish_blocked = error.advice
-            outcome.status, outcome.message = DRAFTED, error.advice
-            self.progress(f"{path}: kept as a draft: {error.advice}")
-            return
-        except InvalidMediaError:
-            with self._lock:
-                record.intent, record.draft_media_id, record.draft_hash = None, "", ""
-                self._save()
-            raise PostFailed(
-                "the draft disappeared from WeChat before publishing; the next run recreates it",
-                transient=True,
-            ) from None
-        except WxsyncError:
-            with self._lock:
-                record.intent = None
-            raise
-        with self._lock:
-            record.publish_id, record.publish_hash = publish_id, record.draft_hash
-            record.intent, record.error = None, None
-            record.status = PUBLISHING
-            record.touch()
-            self._save()
-        outcome.status, outcome.message = PUBLISHING, ""
-
-    def _poll(self, polls: list[tuple[str, PostRecord, Outcome]]) -> None:
-        """Poll every running publish job together, backing off, within `publish_timeout`."""
-        pending = [p for p in polls if p[1].publish_id]
-        if not pending or self._halted:
-            return
-        deadline = self.clock() + self.settings.publish_timeout
-        delay = self.poll_delay
-        with ThreadPoolExecutor(max_workers=self.settings.jobs) as pool:
-            while pending:
-                answers = list(pool.map(lambda p: self._poll_once(*p), pending))
-                pending = [p for p, done in zip(pending, answers, strict=True) if not done]
-                if not pending:
-                    break
-                remaining = deadline - self.clock()
-                if remaining <= 0 or self._halted:
-                    for path, _record, outcome in pending:
-                        outcome.status = PUBLISHING
-                        outcome.message = "still publishing; the next run checks again"
-                        self.progress(f"{path}: still publishing")
-                    break
-                self.sleep(min(delay, remaining))
-                delay = min(delay * 2, MAX_POLL_DELAY)
-
-    def _poll_once(self, path: str, record: PostRecord, outcome: Outcome) -> bool:
-        """One `freepublish/get`; True when the job is finished (or cannot be checked now)."""
-        try:
-            status = self.client.get_publish(record.publish_id)
-        except WxsyncError as error:
-            if self._stop_if_account_wide(error):
-                return True
-            outcome.status, outcome.message = (
-                PUBLISHING,
-                f"could not check on publishing ({error}); the next run will",
-            )
-            return not _is_transient(error)
-        if not status.finished:
-            return False
-        with self._lock:
-            if status.succeeded:
-                record.article_id = status.article_id
-                record.url = status.article_urls[0] if status.article_urls else ""
-                record.published_hash = record.publish_hash
-                record.status, record.error = PUBLISHED, None
-                record.draft_media_id = record.draft_hash = ""
-                record.published_at = now_iso()
-                record.touch()
-                outcome.status, outcome.url, outcome.message = PUBLISHED, record.url, ""
-                self.progress(f"{path}: published {record.url}")
-            else:
-                detail = status.name + (
-                    f" (articles {list(status.fail_idx)})" if status.fail_idx else ""
-                )
-                record.publish_id = record.publish_hash = ""
-                if status.status in (5, 6):
-                    record.article_id = status.article_id
-                record.status = FAILED
-                record.fail(f"publishing ended: {detail}", code=status.status, transient=False)
-                outcome.status, outcome.message = FAILED, f"publishing ended: {detail}"
-                self.progress(f"{path}: {outcome.message}")
-            self._save()
-        return True
-
-    def _delete(self, action: Action, record: PostRecord, outcome: Outcome) -> None:
-        from wxsync.wechat.errors import InvalidMediaError, NotFoundError
-
-        try:
-            if record.article_id:
-                self.client.delete_published(record.article_id)
-            elif record.draft_media_id:
-                self.client.delete_draft(record.draft_media_id)
-        except (InvalidMediaError, NotFoundError):
-            pass  # already gone
-        with self._lock:
-            self.state.posts.pop(action.path, None)
-            self._save()
-        outcome.status, outcome.message = "deleted", action.reason
 
 
 def _passive_status(kind: Kind) -> str:
@@ -796,26 +477,3 @@ def _passive_status(kind: Kind) -> str:
         Kind.INVALID: INVALID,
         Kind.REMOVED: "removed",
     }.get(kind, "pending")
-
-
-def _is_transient(error: WxsyncError) -> bool:
-    from wxsync.wechat.errors import (
-        QuotaExhaustedError,
-        RateLimitedError,
-        SystemBusyError,
-        TokenRejectedError,
-        TransportError,
-    )
-
-    return isinstance(
-        error,
-        TransportError
-        | SystemBusyError
-        | RateLimitedError
-        | TokenRejectedError
-        | QuotaExhaustedError,
-    )
-
-
-def _line(manuscript: Manuscript, needle: str) -> int:
-    return line_of(manuscript.post, needle) if manuscript.post else 0

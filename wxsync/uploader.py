@@ -29,6 +29,7 @@ from wxsync.images import (
     prepare_body_image,
     prepare_cover,
 )
+from wxsync.manuscript import Manuscript
 from wxsync.state import ImageRecord, State, now_iso
 from wxsync.wechat.client import WeChatClient
 
@@ -190,6 +191,17 @@ class Uploader:
             if (page + 1) * 20 >= listing.total_count:
                 break
         return None
+
+
+def image_jobs(manuscript: Manuscript) -> list[Job]:
+    """Every image a post needs on WeChat: its body images, generated formulas, and its cover."""
+    if manuscript.post is None or manuscript.render is None:
+        return []
+    jobs = [Job(src, ref=ref) for src, ref in manuscript.images.items()]
+    jobs += [Job(src, data=data) for src, data in manuscript.render.generated.items()]
+    if manuscript.cover is not None:
+        jobs.append(Job("cover", ref=manuscript.cover.ref, cover=True, title=manuscript.post.title))
+    return jobs
 
 
 def material_name(sha256: str, ext: str) -> str:

@@ -12,10 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from wxsync.config import DEFAULT_API_BASE, Settings
 from wxsync.errors import WxsyncError
+
+if TYPE_CHECKING:
+    from wxsync.wechat.client import WeChatClient
 
 MATERIAL_CAP = 100_000
 WHITELIST_PLACE = "mp.weixin.qq.com → 设置与开发 → 基本配置 → IP白名单 (Settings and Development → Basic Configuration → IP whitelist)"
@@ -42,7 +46,7 @@ class Doctor:
         self,
         settings: Settings,
         environ: Mapping[str, str],
-        client_factory: Callable[[], object] | None = None,
+        client_factory: Callable[[], WeChatClient] | None = None,
     ) -> None:
         self.settings = settings
         self.environ = environ
@@ -53,10 +57,17 @@ class Doctor:
         credentials = self._credentials()
         reachable = self._reachable()
         client = self._client() if credentials and reachable else None
-        token_ok = self._token(client, credentials, reachable)
-        self._drafts(client if token_ok else None)
-        self._publishing(client if token_ok else None)
-        self._materials(client if token_ok else None)
+        if client is not None and self._token(client):
+            self._drafts(client)
+            self._publishing(client)
+            self._materials(client)
+        else:
+            reason = "no credentials" if not credentials else "the API is not reachable"
+            if client is None:
+                self.skip("access token", reason)
+                self.skip("IP whitelist", reason)
+            for name in ("draft permission", "publish permission", "image materials"):
+                self.skip(name, "no token")
         self._state()
         return self.checks
 
@@ -125,22 +136,16 @@ class Doctor:
             )
         return self.add("API reachable", True, f"{base} {via}")
 
-    def _client(self) -> object:
+    def _client(self) -> WeChatClient:
         if self.client_factory is not None:
             return self.client_factory()
         from wxsync.sync import make_client
 
         return make_client(self.settings)
 
-    def _token(self, client: object, credentials: bool, reachable: bool) -> bool:
-        from wxsync.wechat.client import WeChatClient
+    def _token(self, client: WeChatClient) -> bool:
         from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError
 
-        if client is None or not isinstance(client, WeChatClient):
-            reason = "no credentials" if not credentials else "the API is not reachable"
-            self.skip("access token", reason)
-            self.skip("IP whitelist", reason)
-            return False
         try:
             client.access_token()
         except IPNotWhitelistedError as error:
@@ -187,12 +192,7 @@ class Doctor:
         self.add("IP whitelist", True, "this machine's IP is accepted")
         return True
 
-    def _drafts(self, client: object) -> None:
-        from wxsync.wechat.client import WeChatClient
-
-        if not isinstance(client, WeChatClient):
-            self.skip("draft permission", "no token")
-            return
+    def _drafts(self, client: WeChatClient) -> None:
         try:
             count = client.count_drafts()
         except WxsyncError as error:
@@ -200,13 +200,9 @@ class Doctor:
             return
         self.add("draft permission", True, f"draft/count works ({count} drafts in the draft box)")
 
-    def _publishing(self, client: object) -> None:
-        from wxsync.wechat.client import WeChatClient
+    def _publishing(self, client: WeChatClient) -> None:
         from wxsync.wechat.errors import PermissionDeniedError
 
-        if not isinstance(client, WeChatClient):
-            self.skip("publish permission", "no token")
-            return
         try:
             page = client.list_published(0, 1, no_content=True)
         except PermissionDeniedError as error:
@@ -227,12 +223,7 @@ class Doctor:
             f"freepublish/batchget works ({page.total_count} published articles)",
         )
 
-    def _materials(self, client: object) -> None:
-        from wxsync.wechat.client import WeChatClient
-
-        if not isinstance(client, WeChatClient):
-            self.skip("image materials", "no token")
-            return
+    def _materials(self, client: WeChatClient) -> None:
         try:
             count = client.material_count().get("image_count", 0)
         except WxsyncError as error:

@@ -171,3 +171,15 @@ def test_parse_crop_normalises_and_validates() -> None:
     for bad in ("1_0_0_1", "0_0_1", "a_b_c_d", "0_0_1.5_1"):
         with pytest.raises(ValueError):
             parse_crop(bad)
+
+
+def test_digest_skips_a_long_code_block_with_blank_lines() -> None:
+    code = "```python\n" + "\n".join(f"x = {i}\n" for i in range(60)) + "```\n"
+    post, _ = parse("# 标题\n\n" + code + "\n真正的第一段。\n")
+    assert post.digest == "真正的第一段。"
+
+
+def test_digest_is_not_taken_from_inside_a_fence() -> None:
+    fence = "~~~\n" + "\n\n".join(f"line {i}" for i in range(45)) + "\n~~~\n"
+    post, _ = parse(fence + "\nAfter the fence.\n")
+    assert post.digest == "After the fence."

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,7 +69,7 @@ class Post:
     body: str  # Markdown after the front matter (and the title heading, if it gave the title)
     body_line: int  # line in the file where `body` starts
     author: str = ""
-    digest: str = ""
+    summary: str = ""  # the digest as the front matter gives it ("" when it gives none)
     cover: str = ""  # image reference as written; "" when the front matter names none
     date: dt.datetime | None = None
     draft: bool = False
@@ -77,6 +78,15 @@ class Post:
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
+
+    @cached_property
+    def digest(self) -> str:
+        """The front matter's digest, else the first paragraph cut at a sentence.
+
+        Worked out on first use: `render` and `preview` never need it, and finding the first
+        paragraph means parsing Markdown.
+        """
+        return self.summary or cut_at_sentence(first_paragraph_text(self.body), DIGEST_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ class _Reader:
                 f"title is {len(title)} characters; WeChat allows {TITLE_LIMIT}: shorten it",
             )
         author = self.author() or default_author
-        digest = self.digest(body)
+        summary = self.summary()
         cover = self.cover()
         date = self.date()
         draft = self.draft()
@@ -171,7 +181,7 @@ class _Reader:
             body=body,
             body_line=body_line,
             author=author,
-            digest=digest,
+            summary=summary,
             cover=cover,
             date=date,
             draft=draft,
@@ -193,17 +203,14 @@ class _Reader:
             )
         return author
 
-    def digest(self, body: str) -> str:
+    def summary(self) -> str:
         key, value = self.pick("digest")
-        digest = " ".join(_text(value).split())
-        if digest:
-            if len(digest) > DIGEST_LIMIT:
-                self.problem(
-                    key,
-                    f"{key} is {len(digest)} characters; WeChat allows {DIGEST_LIMIT}: shorten it",
-                )
-            return digest
-        return cut_at_sentence(first_paragraph_text(body), DIGEST_LIMIT)
+        summary = " ".join(_text(value).split())
+        if len(summary) > DIGEST_LIMIT:
+            self.problem(
+                key, f"{key} is {len(summary)} characters; WeChat allows {DIGEST_LIMIT}: shorten it"
+            )
+        return summary
 
     def cover(self) -> str:
         key, value = self.pick("cover")
@@ -364,11 +371,49 @@ def _strip_inline(text: str) -> str:
 
 
 def first_paragraph_text(body: str) -> str:
-    """The text of the first paragraph that has any, images and markup removed."""
-    import mistune
+    """The text of the first paragraph that has any, images and markup removed.
 
-    tokens = mistune.create_markdown(renderer=None, plugins=["strikethrough", "url"])(body)
-    for token in tokens if isinstance(tokens, list) else []:
+    Only the opening of the post is parsed when the paragraph is found there: the digest is
+    needed for every changed post, and parsing a whole long post for it doubled `render`'s time.
+    """
+    lines = body.splitlines()
+    cut = _prefix_end(lines, _PREFIX_LINES)
+    text = _first_paragraph(_parse_blocks("\n".join(lines[:cut])))
+    if text or cut >= len(lines):
+        return text
+    return _first_paragraph(_parse_blocks(body))
+
+
+_PREFIX_LINES = 40
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_parser: Any = None
+
+
+def _prefix_end(lines: list[str], at_least: int) -> int:
+    """The first blank line at or after `at_least` that is not inside a fenced code block."""
+    fence = ""
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)[0] * 3
+            fence = "" if fence and marker == fence else (fence or marker)
+        elif index >= at_least and not fence and not line.strip():
+            return index
+    return len(lines)
+
+
+def _parse_blocks(text: str) -> list[dict[str, Any]]:
+    global _parser  # noqa: PLW0603 - one parser for the process; building it costs more than parsing
+    if _parser is None:
+        import mistune
+
+        _parser = mistune.create_markdown(renderer=None, plugins=["strikethrough", "url"])
+    tokens = _parser(text)
+    return tokens if isinstance(tokens, list) else []
+
+
+def _first_paragraph(tokens: list[dict[str, Any]]) -> str:
+    for token in tokens:
         if token.get("type") == "paragraph":
             text = " ".join(_inline_text(token.get("children", [])).split())
             if text:

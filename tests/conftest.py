@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -31,6 +32,13 @@ def control(emulator: EmulatorServer) -> EmulatorControl:
 @pytest.fixture
 def client(emulator: EmulatorServer) -> WeChatClient:
     return WeChatClient(DEFAULT_APPID, DEFAULT_SECRET, base_url=emulator.base_url, retry=FAST_RETRY)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (connections to it are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (16, 16), color: str = "red") -> bytes:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import random
-import socket
 
 import pytest
 import requests
 
-from tests.conftest import FAST_RETRY, image_bytes
+from tests.conftest import FAST_RETRY, free_port, image_bytes
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.client import Article, RetryPolicy, WeChatClient
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
@@ -316,9 +315,7 @@ def test_read_timeout_is_retried_when_idempotent_and_ambiguous_otherwise(
 
 
 def test_connection_refused_is_retried_even_for_draft_add_because_nothing_was_sent() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     sleeps: list[float] = []
     client = WeChatClient(
         DEFAULT_APPID,

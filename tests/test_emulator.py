@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import image_bytes
+from tests.conftest import free_port, image_bytes
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET, ApiError
 from wxsync.wechat.client import WeChatClient
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer, parse_wechat_json
@@ -180,9 +179,7 @@ def test_reset_forgets_everything(client: WeChatClient, control: EmulatorControl
 
 
 def test_emulator_command_serves_the_api_on_the_given_port() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

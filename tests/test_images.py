@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import socket
 import struct
 import threading
 import time
@@ -23,7 +22,7 @@ import pytest
 import requests
 from PIL import ExifTags, Image, ImageCms, ImageStat
 
-from tests.conftest import image_bytes
+from tests.conftest import free_port, image_bytes
 from wxsync.errors import ConfigError
 from wxsync.images import (
     ImageError,
@@ -1130,17 +1129,10 @@ def test_server_dripping_bytes_hits_the_overall_time_budget(
 
 def test_unreachable_server_is_an_image_error(session: requests.Session) -> None:
     with pytest.raises(ImageError, match="could not connect"):
-        fetch_remote(f"http://127.0.0.1:{closed_port()}/a.png", session, timeout=2)
+        fetch_remote(f"http://127.0.0.1:{free_port()}/a.png", session, timeout=2)
 
 
 def test_only_http_urls_are_downloaded(session: requests.Session) -> None:
     for url in ("ftp://example.com/a.png", "file:///etc/passwd", "http:///nohost.png"):
         with pytest.raises(ImageError, match=r"not an http\(s\) URL"):
             fetch_remote(url, session)
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import FAST_RETRY, image_bytes
+from tests.conftest import FAST_RETRY, free_port, image_bytes
 from wxsync.errors import WxsyncError
 from wxsync.redact import redact, register_secret
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
@@ -80,9 +79,7 @@ def provoke_every_failure(
             DEFAULT_APPID, DEFAULT_SECRET, base_url=emulator.base_url + "/x", retry=FAST_RETRY
         ).count_drafts
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     refused = WeChatClient(
         DEFAULT_APPID, DEFAULT_SECRET, base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY
     )
@@ -146,9 +143,7 @@ def test_client_repr_shows_no_secret() -> None:
 
 
 def test_emulator_cli_output_shows_no_secret_or_token() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "wxsync", "emulator", "--port", str(port)],
         stdout=subprocess.PIPE,

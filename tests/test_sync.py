@@ -308,3 +308,11 @@ def test_animated_gif_can_stay_animated_through_the_material_library(
     assert article["titles"] == ["动图"]
     gif_material = next(m for m in state["materials"] if m["name"].endswith(".gif"))
     assert gif_material["url"].endswith("wx_fmt=gif")
+
+
+def test_a_sync_with_nothing_to_do_leaves_the_state_file_untouched(blog: Path) -> None:
+    sync(blog)
+    state_file = blog / ".wxsync/state.json"
+    before = state_file.stat().st_mtime_ns
+    sync(blog)
+    assert state_file.stat().st_mtime_ns == before

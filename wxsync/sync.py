@@ -117,6 +117,7 @@ class Engine:
         self._index: SourceIndex | None = None
         self.halt = Halt()
         self._publisher: Publisher | None = None
+        self._unsaved = False
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -153,8 +154,10 @@ class Engine:
         else:
             for path, manuscript in manuscripts.items():
                 self._remember(path, manuscript)
+            self._unsaved = bool(manuscripts)
             self._carry_out(actions, manuscripts)
-            self._save()
+            if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
+                self._save()
         index.save_cache()
         self.report.api_calls = sum(self._client.calls.values()) if self._client else 0
         self.report.halted = self.halt.reason
@@ -382,6 +385,7 @@ class Engine:
         if status and not on_wechat and record.status != status:
             record.status = status
             record.touch()
+            self._unsaved = True
 
     def _guard(
         self, path: str, outcome: Outcome, record: PostRecord, work: Callable[[], None]

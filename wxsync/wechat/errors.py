@@ -161,6 +161,7 @@ CODES: dict[int, ErrorCode] = {
             "force-refreshing the account's token",
         ),
         ErrorCode(40002, InvalidRequestError, "invalid grant_type", "report this as a wxsync bug"),
+        ErrorCode(40004, InvalidRequestError, "invalid media type", "report this as a wxsync bug"),
         ErrorCode(
             40005,
             LimitExceededError,

@@ -195,7 +195,7 @@ def baseline(files: list[str], out: Path, theme: str, code_theme: str) -> None:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
-    from wxsync.frontmatter import split
+    from wxsync.content.frontmatter import split
     from wxsync.render.theme import load_theme
 
     formatter = HtmlFormatter(noclasses=True, style=code_theme)

@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from tests.gitrepo import git, png, post, write
-from wxsync.commit import BOT_NAME, commit_state
-from wxsync.state import PostRecord, State, load, save
+from wxsync.ci.commit import BOT_NAME, commit_state
+from wxsync.engine.state import PostRecord, State, load, save
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wxsync.content import cut_at_sentence, load_post, parse_crop, parse_post
+from wxsync.content.post import cut_at_sentence, load_post, parse_crop, parse_post
 
 
 def parse(text: str, **options: str):

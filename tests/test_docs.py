@@ -10,7 +10,7 @@ import yaml
 
 from wxsync.cli import COMMANDS
 from wxsync.config import config_keys
-from wxsync.content import ALIASES, WECHAT_KEYS
+from wxsync.content.post import ALIASES, WECHAT_KEYS
 from wxsync.wechat.errors import CODES
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import commit_all, init_repo, post, write
-from wxsync.state import Intent, PostRecord, State, save
+from wxsync.engine.state import Intent, PostRecord, State, save
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.client import WeChatClient
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wxsync.plan import Kind, PlanSettings, PostFacts, plan
-from wxsync.state import PUBLISHED, Intent, PostRecord, State
+from wxsync.engine.plan import Kind, PlanSettings, PostFacts, plan
+from wxsync.engine.state import PUBLISHED, Intent, PostRecord, State
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 DRAFT = PlanSettings(mode="draft")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.gitrepo import git, write
 from tests.gitrepo import init_repo as make_repo
-from wxsync.sources import SourceIndex, blob_id
+from wxsync.engine.sources import SourceIndex, blob_id
 
 
 def test_blob_id_matches_git(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_ignored_files_are_hashed_on_demand(tmp_path: Path) -> None:
 
 
 def test_outside_git_a_stat_cache_avoids_rehashing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from wxsync import sources
+    from wxsync.engine import sources
 
     hashed: list[int] = []
 

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from wxsync.state import ImageRecord, Intent, PostRecord, State, StateError, load, merge, save
+from wxsync.engine.state import (
+    ImageRecord,
+    Intent,
+    PostRecord,
+    State,
+    StateError,
+    load,
+    merge,
+    save,
+)
 
 
 def test_missing_state_file_is_an_empty_state(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from tests.gitrepo import commit_all, config, init_repo, png, post, write
 from wxsync.config import load_settings
+from wxsync.engine.state import load
+from wxsync.engine.sync import Engine
 from wxsync.report import SyncReport
-from wxsync.state import load
-from wxsync.sync import Engine
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import commit_all, config, init_repo, png, post, write
-from wxsync.state import load
+from wxsync.engine.state import load
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
 

@@ -27,6 +27,39 @@ def _doc(text: str, env: str | None = None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """`site:` in `wxsync.yml`: overrides what site detection finds (empty: detect)."""
+
+    generator: str = ""  # hugo | hexo | jekyll | obsidian | plain
+    static: tuple[str, ...] = ()  # folders served at the site root, e.g. ("static",)
+    url: str = ""  # the site's address, e.g. https://example.com/blog/
+    permalink: str = ""  # the generator's permalink pattern for posts
+
+
+@dataclass(frozen=True)
+class BroadcastSettings:
+    """`broadcast:` in `wxsync.yml`: how mass sending (`mode: broadcast`) reaches followers."""
+
+    tag_id: int | None = None  # None: all followers
+    ignore_reprint: bool = False  # `send_ignore_reprint`
+    per_day: int = 1  # mass sends per day, counted in `timezone`
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """`images:` in `wxsync.yml`."""
+
+    allow_private_hosts: bool = False  # fetch remote images from loopback/private addresses
+
+
+NESTED: dict[str, type[Any]] = {
+    "SiteSettings": SiteSettings,
+    "BroadcastSettings": BroadcastSettings,
+    "ImageSettings": ImageSettings,
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything that steers a run. Paths are relative to `root` unless absolute."""
 
@@ -36,7 +69,18 @@ class Settings:
     )
     mode: str = field(
         default="draft",
-        metadata=_doc("`draft` stops at drafts; `publish` also publishes them", "WXSYNC_MODE"),
+        metadata=_doc(
+            "`draft` stops at drafts; `publish` also publishes them; `broadcast` mass-sends them "
+            "to followers",
+            "WXSYNC_MODE",
+        ),
+    )
+    site: SiteSettings = field(
+        default_factory=SiteSettings,
+        metadata=_doc(
+            "override site detection: `generator`, `static` (folders served at the site root), "
+            "`url`, `permalink`"
+        ),
     )
     theme: str = field(default="default", metadata=_doc("built-in theme name", "WXSYNC_THEME"))
     code_theme: str = field(
@@ -93,6 +137,30 @@ class Settings:
         ),
     )
     jobs: int = field(default=4, metadata=_doc("concurrent uploads and status polls"))
+    broadcast: BroadcastSettings = field(
+        default_factory=BroadcastSettings,
+        metadata=_doc(
+            "mass sending: `tag_id` (default: all followers), `ignore_reprint`, `per_day` (1)"
+        ),
+    )
+    preview_to: tuple[str, ...] = field(
+        default=(), metadata=_doc("WeChat IDs that receive a preview of each new or changed draft")
+    )
+    long_posts: str = field(
+        default="split",
+        metadata=_doc("a post too long for one article: `split` into parts, or `refuse`"),
+    )
+    code_window: bool = field(
+        default=False, metadata=_doc("draw code blocks as a window with the language in its bar")
+    )
+    images: ImageSettings = field(
+        default_factory=ImageSettings,
+        metadata=_doc("`allow_private_hosts`: fetch remote images from private addresses too"),
+    )
+    state_branch: str = field(
+        default="",
+        metadata=_doc("commit the state file to this branch instead of the checked-out one"),
+    )
     api_base: str = field(
         default=DEFAULT_API_BASE,
         metadata=_doc("WeChat API base URL (point it at `wxsync emulator`)", "WXSYNC_API_BASE"),
@@ -123,7 +191,8 @@ class Settings:
 
 
 CHOICES = {
-    "mode": ("draft", "publish"),
+    "mode": ("draft", "publish", "broadcast"),
+    "long_posts": ("split", "refuse"),
     "links": ("references", "keep", "strip"),
     "math": ("auto", "svg", "png"),
     "animated_gif": ("first_frame", "material"),
@@ -225,6 +294,8 @@ def _coerce(values: dict[str, Any], source: Path) -> dict[str, Any]:
         kind = types[name]
         try:
             result[name] = _convert(value, str(kind))
+        except _UnknownKey as exc:
+            raise ConfigError(f"{source}: `{name}`: {exc}") from None
         except (TypeError, ValueError):
             raise ConfigError(
                 f"{source}: `{name}` should be {_describe(str(kind))}, not {value!r}"
@@ -233,15 +304,14 @@ def _coerce(values: dict[str, Any], source: Path) -> dict[str, Any]:
 
 
 def _convert(value: Any, kind: str) -> Any:
+    if kind in NESTED:
+        return _nested(value, NESTED[kind])
+    if kind == "tuple[str, ...]":
+        return _text_list(value)
+    if kind == "int | None":
+        return None if value is None else _convert(value, "int")
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off", ""):
-            return False
-        raise ValueError(value)
+        return _flag(value)
     if kind == "int":
         if isinstance(value, bool):
             raise TypeError(value)
@@ -257,8 +327,54 @@ def _convert(value: Any, kind: str) -> Any:
     return value
 
 
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(value)
+
+
+def _text_list(value: Any) -> tuple[str, ...]:
+    """A YAML list of names, or a comma-separated string (as an environment variable gives it)."""
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    ):
+        raise TypeError(value)
+    return tuple(str(v) for v in value)
+
+
+class _UnknownKey(ValueError):
+    pass
+
+
+def _nested(value: Any, cls: type[Any]) -> Any:
+    """A `key:` mapping of `wxsync.yml` into its frozen dataclass; unknown keys are errors."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    types = {f.name: str(f.type) for f in fields(cls)}
+    converted: dict[str, Any] = {}
+    for key, item in value.items():
+        name = str(key).replace("-", "_")
+        if name not in types:
+            raise _UnknownKey(f"unknown key `{key}` (known: {', '.join(types)})")
+        converted[name] = _convert(item, types[name])
+    return cls(**converted)
+
+
 def _describe(kind: str) -> str:
+    if kind in NESTED:
+        names = ", ".join(f"`{f.name}`" for f in fields(NESTED[kind]))
+        return f"a mapping with {names}"
     return {
+        "tuple[str, ...]": "a list of text",
         "bool": "true or false",
         "int": "a whole number",
         "float": "a number",

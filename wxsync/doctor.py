@@ -139,7 +139,7 @@ class Doctor:
     def _client(self) -> WeChatClient:
         if self.client_factory is not None:
             return self.client_factory()
-        from wxsync.sync import make_client
+        from wxsync.engine.sync import make_client
 
         return make_client(self.settings)
 
@@ -242,8 +242,8 @@ class Doctor:
             self.add("image materials", True, detail)
 
     def _state(self) -> None:
-        from wxsync.sources import SourceIndex
-        from wxsync.state import SCHEMA_VERSION, StateError, load
+        from wxsync.engine.sources import SourceIndex
+        from wxsync.engine.state import SCHEMA_VERSION, StateError, load
 
         path = self.settings.state_path
         shown = (

@@ -25,10 +25,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wxsync.manuscript import examine, render_fingerprint, render_options
+    from wxsync.engine.manuscript import examine, render_fingerprint, render_options
+    from wxsync.engine.sources import SourceIndex
+    from wxsync.engine.sync import CACHE_FILE
     from wxsync.render import Renderer
-    from wxsync.sources import SourceIndex
-    from wxsync.sync import CACHE_FILE
 
     settings = settings_from(args)
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)

@@ -47,7 +47,7 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
 def options_from_args(args: argparse.Namespace, start: Path | None = None) -> RenderOptions:
     """`wxsync.yml` (found from `start`), overridden by the flags given on the command line."""
     from wxsync.config import load_settings
-    from wxsync.manuscript import render_options
+    from wxsync.engine.manuscript import render_options
 
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from wxsync.content import parse_post
+    from wxsync.content.post import parse_post
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
 

@@ -21,9 +21,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wxsync.engine.state import NEW
+    from wxsync.engine.sync import Engine
     from wxsync.report import display_width, pad
-    from wxsync.state import NEW
-    from wxsync.sync import Engine
 
     settings = settings_from(args)
     engine = Engine(settings)

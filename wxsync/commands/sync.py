@@ -44,12 +44,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from wxsync.github import in_actions
+    from wxsync.ci.github import in_actions
 
     if args.ci or in_actions(os.environ):
         return run_ci(args)
+    from wxsync.engine.sync import Engine
     from wxsync.report import table
-    from wxsync.sync import Engine
 
     settings = settings_from(args)
     engine = Engine(settings, progress=err)
@@ -62,10 +62,10 @@ def run_ci(args: argparse.Namespace) -> int:
     """The Action's run: the same sync, plus masking, annotations, outputs, summary, commit back."""
     import os
 
-    from wxsync.commit import commit_state
-    from wxsync.github import Actions
+    from wxsync.ci.commit import commit_state
+    from wxsync.ci.github import Actions
+    from wxsync.engine.sync import Engine, make_client
     from wxsync.report import table
-    from wxsync.sync import Engine, make_client
 
     actions = Actions(os.environ)
     # Before anything else is printed: the runner must know what to hide.

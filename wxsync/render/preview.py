@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from wxsync.content import parse_post
+from wxsync.content.post import parse_post
 from wxsync.render.math import PLACEHOLDER_PREFIX
 from wxsync.render.options import CONTENT_LIMIT
 from wxsync.render.renderer import Renderer

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wxsync.state import PUBLISHED, PostRecord, State
+from wxsync.engine.state import PUBLISHED, PostRecord, State
 
 
 class Kind(StrEnum):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import requests
 
+from wxsync.engine.manuscript import Manuscript
+from wxsync.engine.state import ImageRecord, State, now_iso
 from wxsync.errors import WxsyncError
 from wxsync.images import (
     ImageRef,
@@ -29,8 +31,6 @@ from wxsync.images import (
     prepare_body_image,
     prepare_cover,
 )
-from wxsync.manuscript import Manuscript
-from wxsync.state import ImageRecord, State, now_iso
 from wxsync.wechat.client import WeChatClient
 
 

@@ -17,18 +17,33 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
+from wxsync.engine.manuscript import (
+    CONTENT_BYTE_LIMIT,
+    CONTENT_CHAR_LIMIT,
+    Manuscript,
+    line_of,
+    mark,
+)
+from wxsync.engine.plan import Action, Kind
+from wxsync.engine.state import (
+    DRAFTED,
+    FAILED,
+    PUBLISHED,
+    PUBLISHING,
+    Intent,
+    PostRecord,
+    State,
+    now_iso,
+)
 from wxsync.errors import ConfigError, WxsyncError
-from wxsync.manuscript import CONTENT_BYTE_LIMIT, CONTENT_CHAR_LIMIT, Manuscript, line_of, mark
-from wxsync.plan import Action, Kind
 from wxsync.report import Outcome
-from wxsync.state import DRAFTED, FAILED, PUBLISHED, PUBLISHING, Intent, PostRecord, State, now_iso
 
 if TYPE_CHECKING:
+    from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
-    from wxsync.uploader import Job, Uploaded
     from wxsync.wechat.client import Article, WeChatClient
 
-log = logging.getLogger("wxsync.publisher")
+log = logging.getLogger("wxsync.engine.publisher")
 
 MAX_POLL_DELAY = 15.0
 
@@ -182,7 +197,7 @@ class Publisher:
 
     def _reconcile_now(self, record: PostRecord) -> bool:
         """Check at once whether a draft/add that got no answer landed; True if it did."""
-        from wxsync.reconcile import Reconciler
+        from wxsync.engine.reconcile import Reconciler
 
         reconciler = Reconciler(
             self.client, self._save, settle=self.settings.publish_settle, budget=0
@@ -223,8 +238,8 @@ class Publisher:
     def _urls_for(
         self, manuscript: Manuscript, uploads: dict[Job, Uploaded | WxsyncError]
     ) -> tuple[dict[str, str], str]:
+        from wxsync.engine.uploader import Uploaded, image_jobs
         from wxsync.images import ImageError
-        from wxsync.uploader import Uploaded, image_jobs
 
         urls: dict[str, str] = {}
         thumb = ""

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wxsync.manuscript import marker_of
-from wxsync.state import DRAFTED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
+from wxsync.engine.manuscript import marker_of
+from wxsync.engine.state import DRAFTED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
 from wxsync.wechat.client import Page, WeChatClient
 from wxsync.wechat.errors import InvalidMediaError
 
-log = logging.getLogger("wxsync.reconcile")
+log = logging.getLogger("wxsync.engine.reconcile")
 
 Lister = Callable[[int, int], Page]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from wxsync import frontmatter
+from wxsync.content import frontmatter
 
 TITLE_LIMIT = 32
 AUTHOR_LIMIT = 16
@@ -33,7 +33,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date",),
     "draft": ("draft", "published"),
 }
-WECHAT_KEYS = ("publish", "comments", "fans_only_comments", "source_url", "cover_crop", "republish")
+WECHAT_KEYS = (
+    "publish",
+    "comments",
+    "fans_only_comments",
+    "source_url",
+    "cover_crop",
+    "republish",
+    "message",
+    "position",
+    "broadcast",
+)
+MESSAGE_LIMIT = 8  # articles in one WeChat message
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,9 @@ class WeChatOptions:
     source_url: str = ""
     cover_crop: str = ""
     republish: bool = False
+    message: str = ""  # posts with the same key go out together as one multi-article message
+    position: int | None = None  # place in the message; 1 is the head article
+    broadcast: bool | None = None  # overrides whether the message is mass-sent
 
 
 @dataclass(frozen=True)
@@ -263,7 +277,7 @@ class _Reader:
                 )
                 self.problem("wechat", f"unknown key `wechat.{name}`: {hint}", "warning")
         flags: dict[str, bool | None] = {}
-        for name in ("publish", "comments", "fans_only_comments", "republish"):
+        for name in ("publish", "comments", "fans_only_comments", "republish", "broadcast"):
             value = table.get(name)
             if value is not None and not isinstance(value, bool):
                 self.problem("wechat", f"`wechat.{name}` should be true or false")
@@ -281,6 +295,25 @@ class _Reader:
             except ValueError as exc:
                 self.problem("wechat", f"`wechat.cover_crop`: {exc}")
                 crop = ""
+        message = table.get("message")
+        if message is not None and (
+            isinstance(message, bool) or not isinstance(message, str | int)
+        ):
+            self.problem(
+                "wechat", "`wechat.message` should be a name shared by the posts sent together"
+            )
+            message = None
+        position = table.get("position")
+        if position is not None and (
+            isinstance(position, bool)
+            or not isinstance(position, int)
+            or not 1 <= position <= MESSAGE_LIMIT
+        ):
+            self.problem(
+                "wechat",
+                f"`wechat.position` should be a whole number from 1 (the head article) to {MESSAGE_LIMIT}",
+            )
+            position = None
         return WeChatOptions(
             publish=flags["publish"],
             comments=flags["comments"],
@@ -288,6 +321,9 @@ class _Reader:
             source_url=source_url,
             cover_crop=crop,
             republish=bool(flags["republish"]),
+            message=_text(message),
+            position=position,
+            broadcast=flags["broadcast"],
         )
 
 

@@ -24,19 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
-from wxsync.errors import ConfigError, WxsyncError
-from wxsync.manuscript import (
+from wxsync.engine.manuscript import (
     Manuscript,
     examine,
     facts_from_record,
     render_fingerprint,
     render_options,
 )
-from wxsync.plan import Action, Kind, PlanSettings, PostFacts, plan
-from wxsync.publisher import Halt, PostFailed, Publisher, Work, is_transient
-from wxsync.report import Outcome, SyncReport
-from wxsync.sources import SourceIndex
-from wxsync.state import (
+from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan
+from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
+from wxsync.engine.sources import SourceIndex
+from wxsync.engine.state import (
     DRAFTED,
     FAILED,
     INVALID,
@@ -49,13 +47,15 @@ from wxsync.state import (
     load,
     save,
 )
+from wxsync.errors import ConfigError, WxsyncError
+from wxsync.report import Outcome, SyncReport
 
 if TYPE_CHECKING:
+    from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
-    from wxsync.uploader import Job, Uploaded
     from wxsync.wechat.client import WeChatClient
 
-log = logging.getLogger("wxsync.sync")
+log = logging.getLogger("wxsync.engine.sync")
 
 CACHE_FILE = ".wxsync/cache/ids.json"
 PREVIEW_DIR = ".wxsync/preview"
@@ -253,7 +253,7 @@ class Engine:
     # -- reconciliation ---------------------------------------------------------------------------
 
     def _reconcile(self) -> None:
-        from wxsync.reconcile import Reconciler
+        from wxsync.engine.reconcile import Reconciler
 
         reconciler = Reconciler(
             self.client,
@@ -441,7 +441,7 @@ class Engine:
     # -- images ----------------------------------------------------------------------------------
 
     def _upload_images(self, writes: list[Work]) -> dict[Job, Uploaded | WxsyncError]:
-        from wxsync.uploader import Uploader, image_jobs
+        from wxsync.engine.uploader import Uploader, image_jobs
 
         jobs: list[Job] = []
         for work in writes:

@@ -16,10 +16,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
-from wxsync.content import Post, Problem, load_post
-from wxsync.plan import PostFacts
-from wxsync.sources import SourceIndex
-from wxsync.state import PostRecord, parse_iso
+from wxsync.content.post import Post, Problem, load_post
+from wxsync.engine.plan import PostFacts
+from wxsync.engine.sources import SourceIndex
+from wxsync.engine.state import PostRecord, parse_iso
 
 if TYPE_CHECKING:
     from wxsync.images import ImageRef

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from wxsync.engine.state import State, StateError, merge, save
 from wxsync.errors import WxsyncError
-from wxsync.state import State, StateError, merge, save
 
-log = logging.getLogger("wxsync.commit")
+log = logging.getLogger("wxsync.ci.commit")
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"

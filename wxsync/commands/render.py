@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wxsync.render import RenderOptions
+    from wxsync.render import Fitted, RenderOptions
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wxsync.content.post import parse_post
+    from wxsync.engine.manuscript import fit_article
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
 
@@ -110,7 +111,11 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         document = loaded.post
-        result = renderer.render(document.body)
+        # What `sync` would publish: the richest rung of the fitting ladder that fits.
+        fitted = fit_article(renderer, document.body)
+        result = fitted.result
+        if fitted.step or not fitted.fits:
+            print(f"{path}: warning: {fit_note(fitted)}", file=sys.stderr)
         if out_dir is None:
             sys.stdout.write(result.html + "\n")
             continue
@@ -120,3 +125,10 @@ def run(args: argparse.Namespace) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
     return 1 if failed else 0
+
+
+def fit_note(fitted: Fitted) -> str:
+    """What the fitting ladder did to a post, in words."""
+    if not fitted.fits:
+        return "too long for WeChat even in its plainest form"
+    return f"rendered with {fitted.step} to fit WeChat's limit"

@@ -19,9 +19,8 @@ PREFIX = "wxsync-"
 POST_DIGITS = 12
 CONTENT_DIGITS = 16
 _PATTERN = re.compile(
-    r"""\bid=["']?wxsync-(?:([0-9a-f]{%d})-)?([0-9a-f]{%d})(?![0-9a-f-])"""
-    % (POST_DIGITS, CONTENT_DIGITS)
-)
+    r"""\bid=["']?wxsync-(?:([0-9a-f]{12})-)?([0-9a-f]{16})(?![0-9a-f-])"""
+)  # the digit counts are POST_DIGITS and CONTENT_DIGITS
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
 from wxsync.content.post import Post, Problem, load_post
+from wxsync.engine import marker
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import PostRecord, parse_iso
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
 
 CONTENT_CHAR_LIMIT = 20_000
 CONTENT_BYTE_LIMIT = 1_000_000
-# The marker the engine adds to the root <section>; see `mark`.
-MARKER_PREFIX = "wxsync-"
-MARKER_ATTRIBUTE = ' id="wxsync-0123456789abcdef"'
 
 
 @dataclass(frozen=True)
@@ -182,7 +180,7 @@ def examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
-    length = result.wechat_length + len(MARKER_ATTRIBUTE)
+    length = result.wechat_length + marker.LENGTH
     if not fitted.fits:
         problems.append(
             Problem(
@@ -243,21 +241,7 @@ def fit_article(
     """
     from wxsync.render import render_fitting
 
-    return render_fitting(
-        renderer, body, CONTENT_CHAR_LIMIT - len(MARKER_ATTRIBUTE), image_url=image_url
-    )
-
-
-def mark(html: str, content_hash: str) -> str:
-    """Tag the root element with the content hash, so reconciliation can recognise our draft."""
-    marker = f'id="{marker_of(content_hash)}"'
-    if html.startswith("<section"):
-        return f"<section {marker}" + html[len("<section") :]
-    return f"<section {marker}>{html}</section>"
-
-
-def marker_of(content_hash: str) -> str:
-    return f"{MARKER_PREFIX}{content_hash[:16]}"
+    return render_fitting(renderer, body, CONTENT_CHAR_LIMIT - marker.LENGTH, image_url=image_url)
 
 
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:

@@ -23,8 +23,8 @@ from wxsync.engine.manuscript import (
     Manuscript,
     fit_article,
     line_of,
-    mark,
 )
+from wxsync.engine.marker import mark, marker_for
 from wxsync.engine.plan import Action, Kind
 from wxsync.engine.state import (
     DRAFTED,
@@ -158,7 +158,7 @@ class Publisher:
             fit_article(
                 self.renderer, post.body, image_url=lambda src: urls.get(src, src)
             ).result.html,
-            manuscript.hash,
+            marker_for(action.path, manuscript.hash),
         )
         if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:
             raise PostFailed(

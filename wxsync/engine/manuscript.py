@@ -102,6 +102,7 @@ def render_options(settings: Settings) -> RenderOptions:
         "code_label": settings.code_label,
         "user_css": user_css,
         "math": settings.math,
+        "alert_titles": settings.alert_titles,
     }
     if settings.code_theme:
         values["code_theme"] = settings.code_theme
@@ -193,6 +194,17 @@ def _examine(
         except ImageError as exc:
             problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
 
+    for snippet in result.unpaired_emphasis:
+        problems.append(
+            Problem(
+                path,
+                line_of(post, snippet),
+                f"`**` pairs with nothing in “{snippet.strip()}”, so it shows as two asterisks: "
+                "close it, or write `\\*\\*` for literal asterisks",
+                "warning",
+            )
+        )
+
     cover = None
     try:
         cover = _choose_cover(post, images, settings)
@@ -204,27 +216,7 @@ def _examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
-    length = result.wechat_length + marker.LENGTH
-    if not fitted.fits:
-        problems.append(
-            Problem(
-                path,
-                post.body_line,
-                f"the article would be about {length:,} characters of HTML even with plain code; "
-                f"WeChat's limit is {CONTENT_CHAR_LIMIT:,} (inline styles count): split the post "
-                "or shorten long code blocks",
-            )
-        )
-    elif fitted.step:
-        problems.append(
-            Problem(
-                path,
-                post.body_line,
-                f"too long for WeChat as configured; rendered with {fitted.step} "
-                f"({length:,} of {CONTENT_CHAR_LIMIT:,} characters of HTML)",
-                severity="warning",
-            )
-        )
+    problems.extend(_length_problems(path, post, fitted))
 
     deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
@@ -253,6 +245,34 @@ def _examine(
         deps=deps,
         problems=tuple(problems),
     )
+
+
+def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
+    """An error when even the plainest rung is too long; a warning when a rung was taken."""
+    result = fitted.result
+    found: list[Problem] = []
+    length = result.wechat_length + marker.LENGTH
+    if not fitted.fits:
+        found.append(
+            Problem(
+                path,
+                post.body_line,
+                f"the article would be about {length:,} characters of HTML even with plain code; "
+                f"WeChat's limit is {CONTENT_CHAR_LIMIT:,} (inline styles count): split the post "
+                "or shorten long code blocks",
+            )
+        )
+    elif fitted.step:
+        found.append(
+            Problem(
+                path,
+                post.body_line,
+                f"too long for WeChat as configured; rendered with {fitted.step} "
+                f"({length:,} of {CONTENT_CHAR_LIMIT:,} characters of HTML)",
+                severity="warning",
+            )
+        )
+    return found
 
 
 def fit_article(

@@ -377,8 +377,7 @@ def code_corpus_report(files: list[str], base_out: Path, theme: str, code_theme:
     from wxsync.render import Renderer, RenderOptions
     from wxsync.render.renderer import code_length, visible_length
 
-    options = RenderOptions(theme=theme, **({"code_theme": code_theme} if code_theme else {}))
-    renderer = Renderer(options)
+    renderer = Renderer(RenderOptions(theme=theme, code_theme=code_theme))
     html_chars = text_chars = code_chars = fit_as_is = fit_after = 0
     steps: dict[str, int] = {}
     for name in files:
@@ -398,10 +397,10 @@ def code_corpus_report(files: list[str], base_out: Path, theme: str, code_theme:
     taken = ", ".join(f"{step}: {n}" for step, n in steps.items()) or "none"
     return [
         f"code-heavy corpus: {count} tutorials, code is {code_chars / text_chars:.0%} of the visible text",
-        f"HTML chars per text char, full highlighting: wxsync {html_chars / text_chars:.2f} "
-        f"(target <= 3.00), baseline {base_density:.2f}",
-        f"posts that fit: {fit_as_is / count:.0%} as configured, {fit_after / count:.0%} after the "
-        f"fitting ladder (target 100%; steps taken: {taken})",
+        f"[{code_theme}] HTML chars per text char, full highlighting: wxsync "
+        f"{html_chars / text_chars:.2f} (target <= 3.00), baseline {base_density:.2f}",
+        f"[{code_theme}] posts that fit: {fit_as_is / count:.0%} as configured, "
+        f"{fit_after / count:.0%} after the fitting ladder (target 100%; steps taken: {taken})",
     ]
 
 
@@ -416,7 +415,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    code_theme = args.code_theme or "github-dark"
+    from wxsync.render.theme import code_style
+
+    code_theme = code_style(args.theme, args.code_theme)
     if args.baseline:
         baseline(args.files, args.out, args.theme, code_theme)
         return 0
@@ -447,7 +448,12 @@ def main() -> int:
              "--theme", args.theme, "--code-theme", code_theme, *tutorials],
             1,
         )  # fmt: skip
-        code_lines = code_corpus_report(tutorials, code_base_out, args.theme, args.code_theme)
+        code_lines = code_corpus_report(tutorials, code_base_out, args.theme, code_theme)
+        if code_theme != "github-dark":
+            # The former default for every theme, and a style rich in colours: the ladder's case.
+            code_lines += code_corpus_report(tutorials, code_base_out, args.theme, "github-dark")[
+                1:
+            ]
 
     print(
         f"corpus: {args.posts} posts, ~5,000 CJK characters, 3 code blocks, a table, images, links each"

@@ -113,6 +113,8 @@ class CodeHighlighter:
         self.background = short_color(self._style.background_color or "#ffffff")
         text_color = self._style.style_for_token(Token.Text)["color"]
         self.foreground = short_color(text_color) if text_color else "#333"
+        # A style without a text colour leaves code in the theme's own text colour.
+        self._inherit_color = not text_color
         self._token_css: dict[_TokenType, str] = {}
 
     def css(self) -> str:
@@ -120,10 +122,12 @@ class CodeHighlighter:
 
         It is placed between the theme and the user's CSS, so a user can still override it.
         """
-        if self.background in ("#fff", "#ffffff"):
-            # A white background is no opinion: the theme's light block colour applies.
-            return f"pre.cb{{color:{self.foreground}}}"
-        return f"pre.cb{{background:{self.background};color:{self.foreground}}}"
+        # A white background is no opinion: the theme's light block colour applies.
+        background = "" if self.background in ("#fff", "#ffffff") else self.background
+        rules = [f"background:{background}"] if background else []
+        if not self._inherit_color:
+            rules.append(f"color:{self.foreground}")
+        return f"pre.cb{{{';'.join(rules)}}}" if rules else ""
 
     def highlight(self, code: str, language: str | None) -> str:
         """Return the inner HTML of a code block: spans, no-break spaces and `<br>` per line."""
@@ -151,8 +155,11 @@ class CodeHighlighter:
             parts = []
             if style["color"] and code_color(style["color"]) != code_color(self.foreground):
                 parts.append("color:" + code_color(style["color"]))
-            # Bold is left out on purpose: in a coloured block it adds little, and without it
-            # same-coloured neighbours (`=` next to `await`) share one span.
+            # Bold is left out where there is a colour: it adds little, and without it
+            # same-coloured neighbours (`=` next to `await`) share one span. Where bold is
+            # all that marks a token (keywords in `trac`), it stays.
+            if style["bold"] and not parts:
+                parts.append("font-weight:bold")
             if style["italic"]:
                 parts.append("font-style:italic")
             if style["underline"]:

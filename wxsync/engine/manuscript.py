@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
 from wxsync.content.post import Post, Problem, load_post
+from wxsync.engine.parts import MAX_PARTS, Part, TooLong, split
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import PostRecord, parse_iso
@@ -55,6 +56,7 @@ class Manuscript:
     cover: Cover | None = None
     deps: dict[str, str | None] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    parts: tuple[Part, ...] = ()  # a post too long for one article, split (else empty)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -71,6 +73,10 @@ class Manuscript:
             publish=post.wechat.publish if post else None,
             republish=post.wechat.republish if post else False,
             problems=tuple(str(p) for p in self.errors),
+            message=post.wechat.message if post else "",
+            position=post.wechat.position if post else None,
+            broadcast=post.wechat.broadcast if post else None,
+            parts=max(1, len(self.parts)),
         )
 
     def remember(self, record: PostRecord, render_fingerprint: str) -> None:
@@ -85,6 +91,10 @@ class Manuscript:
         record.publish = facts.publish
         record.republish = facts.republish
         record.problems = list(facts.problems)
+        record.message = facts.message
+        record.position = facts.position
+        record.broadcast = facts.broadcast
+        record.parts = facts.parts
 
 
 def render_options(settings: Settings) -> RenderOptions:
@@ -122,6 +132,8 @@ def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
         "cover_color": settings.cover_color,
         "animated_gif": settings.animated_gif,
     }
+    if settings.long_posts != "split":  # only when set, so existing posts keep their hashes
+        output["long_posts"] = settings.long_posts
     return _digest(output)
 
 
@@ -143,6 +155,10 @@ def facts_from_record(
         publish=record.publish,
         republish=record.republish,
         problems=tuple(record.problems),
+        message=record.message,
+        position=record.position,
+        broadcast=record.broadcast,
+        parts=record.parts,
     )
 
 
@@ -182,17 +198,12 @@ def examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
+    parts: tuple[Part, ...] = ()
     length = _estimated_length(result)
     if length >= CONTENT_CHAR_LIMIT:
-        problems.append(
-            Problem(
-                path,
-                post.body_line,
-                f"the article would be about {length:,} characters of HTML; WeChat's limit is "
-                f"{CONTENT_CHAR_LIMIT:,} (inline styles count): split the post, shorten long code "
-                "blocks, or set `math: png`",
-            )
-        )
+        parts, problem = _split_long(post, length, renderer, settings)
+        if problem is not None:
+            problems.append(problem)
 
     deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
@@ -220,7 +231,42 @@ def examine(
         cover=cover,
         deps=deps,
         problems=tuple(problems),
+        parts=parts,
     )
+
+
+def fits(renderer: Renderer, markdown: str) -> bool:
+    """Whether `markdown` fits in one article. The one place that decides it, so that the
+    renderer's fitting ladder (plainer renderings before giving up) can take over here."""
+    return _estimated_length(renderer.render(markdown)) < CONTENT_CHAR_LIMIT
+
+
+def _split_long(
+    post: Post, length: int, renderer: Renderer, settings: Settings
+) -> tuple[tuple[Part, ...], Problem | None]:
+    """Parts for a post too long for one article (`long_posts: split`), or the problem."""
+    too_long = (
+        f"the article would be about {length:,} characters of HTML; WeChat's limit is "
+        f"{CONTENT_CHAR_LIMIT:,} (inline styles count)"
+    )
+    if settings.long_posts == "refuse":
+        return (), Problem(
+            post.path,
+            post.body_line,
+            f"{too_long}: shorten it, or set `long_posts: split` to send it in parts "
+            "(`long_posts: refuse` is set)",
+        )
+    try:
+        parts = split(post.title, post.body, lambda markdown: fits(renderer, markdown))
+    except TooLong as exc:
+        name = exc.section.heading or "the text before the first `##` heading"
+        return (), Problem(
+            post.path,
+            post.body_line + exc.section.line,
+            f"{too_long} and cannot be split into {MAX_PARTS} parts that fit: its longest "
+            f"section, {name}, {exc.reason}; shorten that section or give it `##` subheadings",
+        )
+    return tuple(parts), None
 
 
 def mark(html: str, content_hash: str) -> str:

@@ -174,7 +174,9 @@ class Broadcaster:
         record = work.record
         with self._lock:
             record.msg_id, record.clientmsgid = msg_id, clientmsgid
-            record.sent_hash, record.sent_at = work.message.hash, now_iso()
+            sent_at = self.now().astimezone(dt.UTC).replace(microsecond=0)
+            record.sent_hash = work.message.hash
+            record.sent_at = sent_at.isoformat().replace("+00:00", "Z")
             record.status, record.intent, record.error = SENDING, None, None
             record.media_id = ""  # a mass-sent draft leaves the draft box
             record.touch()

@@ -66,7 +66,9 @@ def test_two_posts_with_one_message_key_become_one_draft_edited_in_place_and_pub
     assert statuses(report) == {"content/head.md": "drafted", "content/second.md": "drafted"}
     assert "[message weekly 1/2]" in table(report)
 
-    write(blog / "content/second.md", article("次条", "改过的正文。\n", message="weekly", position=2))
+    write(
+        blog / "content/second.md", article("次条", "改过的正文。\n", message="weekly", position=2)
+    )
     commit_all(blog)
     sync(blog)
     state = control.state()
@@ -224,7 +226,8 @@ def test_a_post_of_45000_characters_goes_out_in_parts_that_each_fit(
     blog: Path, control: EmulatorControl
 ) -> None:
     sections = "".join(
-        f"## 第{n}节\n\n" + ("这是一段很长的中文正文，用来把文章撑到超过一篇的上限。" * 10 + "\n\n") * 24
+        f"## 第{n}节\n\n"
+        + ("这是一段很长的中文正文，用来把文章撑到超过一篇的上限。" * 10 + "\n\n") * 24
         for n in range(1, 8)
     )
     assert len(sections) > 45_000
@@ -236,10 +239,14 @@ def test_a_post_of_45000_characters_goes_out_in_parts_that_each_fit(
     count = len(draft["titles"])
     assert 2 <= count <= 8
     assert draft["titles"][:2] == ["长文（一）", "长文（二）"]
+    numerals = "一二三四五六七八"
     for number, stored in enumerate(draft["articles"], start=1):
         assert len(stored["content"]) < 20_000
-        assert "第" in stored["content"][:600] and "部分" in stored["content"][:600]
-    assert sum(s["content"].count("这是一段很长的中文正文") for s in draft["articles"]) == 7 * 24 * 10
+        lead = f"第{numerals[number - 1]}部分，共{numerals[count - 1]}部分"
+        assert lead in stored["content"][:800], stored["content"][:800]
+    assert (
+        sum(s["content"].count("这是一段很长的中文正文") for s in draft["articles"]) == 7 * 24 * 10
+    )
 
 
 def test_long_posts_refuse_and_a_section_too_long_alone_are_errors_naming_it(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
 from wxsync.content.post import Post, Problem, load_post
+from wxsync.engine import marker
 from wxsync.engine.parts import MAX_PARTS, Part, TooLong, split
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
@@ -31,8 +32,6 @@ CONTENT_BYTE_LIMIT = 1_000_000
 # uploadimg answers URLs like http://mmbiz.qpic.cn/mmbiz_png/<~60 chars>/0?wx_fmt=png; local
 # paths are shorter, so the offline length check assumes every image URL is this long.
 WECHAT_URL_LENGTH = 120
-# The marker the engine adds to the root <section>; see `mark`.
-MARKER_PREFIX = "wxsync-"
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,31 @@ def facts_from_record(
 def examine(
     path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
 ) -> Manuscript:
-    """Read, render, resolve and check one post. Touches no network."""
+    """Read, render, resolve and check one post. Touches no network.
+
+    Whatever goes wrong with one post stays that post's problem: an unexpected exception (a
+    wxsync bug some post's text provoked) becomes one `path:line` error saying what failed,
+    and `check`, `sync` and `sync --dry-run` go on with the other posts.
+    """
+    source_id = index.id_of(path) or ""
+    try:
+        return _examine(path, settings, index, renderer, fingerprint)
+    except Exception as exc:  # one post's failure must not end the run
+        return crashed(path, source_id, fingerprint, exc)
+
+
+def crashed(path: str, source_id: str, fingerprint: str, exc: Exception) -> Manuscript:
+    """The manuscript of a post that wxsync failed on: no post, one error, a stable hash."""
+    from wxsync.errors import describe_crash
+
+    problem = Problem(path, 1, describe_crash(exc))
+    content_hash = _digest({"md": source_id, "render": fingerprint, "crashed": True})
+    return Manuscript(path, None, source_id, content_hash, problems=(problem,))
+
+
+def _examine(
+    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+) -> Manuscript:
     from wxsync.images import ImageError
 
     root = settings.root
@@ -269,18 +292,6 @@ def _split_long(
     return tuple(parts), None
 
 
-def mark(html: str, content_hash: str) -> str:
-    """Tag the root element with the content hash, so reconciliation can recognise our draft."""
-    marker = f'id="{marker_of(content_hash)}"'
-    if html.startswith("<section"):
-        return f"<section {marker}" + html[len("<section") :]
-    return f"<section {marker}>{html}</section>"
-
-
-def marker_of(content_hash: str) -> str:
-    return f"{MARKER_PREFIX}{content_hash[:16]}"
-
-
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
     from wxsync.images import resolve
@@ -310,7 +321,7 @@ def _cover_line(post: Post) -> int:
 def _estimated_length(result: RenderResult) -> int:
     html = result.html
     extra = sum(max(0, WECHAT_URL_LENGTH - len(src)) for src in result.images)
-    return len(html) + extra + len(' id="wxsync-0123456789abcdef"')
+    return len(html) + extra + marker.LENGTH
 
 
 def line_of(post: Post, needle: str) -> int:

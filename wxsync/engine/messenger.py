@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from wxsync.engine.manuscript import CONTENT_CHAR_LIMIT, Manuscript, mark
+from wxsync.engine.manuscript import CONTENT_CHAR_LIMIT, Manuscript
+from wxsync.engine.marker import mark, marker_for
 from wxsync.engine.messages import Message, MessageAction
 from wxsync.engine.publisher import PostFailed, Publisher
 from wxsync.engine.state import (
@@ -193,7 +194,7 @@ class Messenger:
         for title, body in bodies:
             html = mark(
                 renderer.render(body, image_url=lambda src: urls.get(src, src)).html,
-                manuscript.hash,
+                marker_for(path, manuscript.hash),
             )
             if len(html) >= CONTENT_CHAR_LIMIT:
                 raise PostFailed(

@@ -265,3 +265,35 @@ def test_long_posts_refuse_and_a_section_too_long_alone_are_errors_naming_it(
     commit_all(blog)
     assert main(["check", str(blog / "content")]) == 1
     assert "`long_posts: refuse`" in capsys.readouterr().out
+
+
+def test_cli_sync_previews_and_send_preview_sends_a_draft_on_demand(
+    blog: Path,
+    control: EmulatorControl,
+    emulator: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from wxsync.cli import main
+
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    write(blog / "content/a.md", article("甲", message="weekly"))
+    write(blog / "content/b.md", article("乙", message="weekly"))
+    commit_all(blog)
+    monkeypatch.chdir(blog)
+    assert main(["sync", "--mode", "draft", "--preview-to", "editor-wx"]) == 0
+    assert main(["send-preview", "content/b.md", "--to", "boss-wx"]) == 0
+    assert "content/b.md: preview sent to boss-wx" in capsys.readouterr().out
+    previews = control.state()["previews"]
+    assert [(p["towxname"], p["titles"]) for p in previews] == [
+        ("editor-wx", ["甲", "乙"]),
+        ("boss-wx", ["甲", "乙"]),
+    ]
+    assert main(["status"]) == 0
+    assert "weekly 2/2" in capsys.readouterr().out
+
+    write(blog / "content/new.md", article("新"))
+    commit_all(blog)
+    assert main(["send-preview", "content/new.md", "--to", "boss-wx"]) == 2
+    assert "no draft of this post on WeChat" in capsys.readouterr().err

@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wxsync.engine.state import NEW
+    from wxsync.engine.state import NEW, QUEUED
     from wxsync.engine.sync import Engine
     from wxsync.report import display_width, pad
 
@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         note = (record.url if record and record.url else "") or (
             (record.error or {}).get("message", "") if record else ""
         )
+        if status == QUEUED:
+            note = note or "waits for the next mass-send quota (`broadcast.per_day`)"
         next_step = outcome.action if outcome.status == "planned" else ""
         rows.append(
             {

@@ -67,9 +67,17 @@ def outcomes_for(
             status,
             "",
             reason,
-            group=f"{message.key} {number}/{len(message.posts)}",
+            group=_place(message, post.path, post.parts, number),
         )
     return outcomes
+
+
+def _place(message: Message, path: str, parts: int, number: int) -> str:
+    """Where a post is in its message, for the report: `weekly 1/2`, `in 3 parts`."""
+    split = f"in {parts} parts" if parts > 1 else ""
+    if message.key == path:
+        return split
+    return " ".join(filter(None, [f"{message.key} {number}/{len(message.posts)}", split]))
 
 
 class Outbox:

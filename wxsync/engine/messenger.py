@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from wxsync.engine.manuscript import CONTENT_CHAR_LIMIT, Manuscript
+from wxsync.engine.manuscript import CONTENT_CHAR_LIMIT, Manuscript, fit_article
 from wxsync.engine.marker import mark, marker_for
 from wxsync.engine.messages import Message, MessageAction
 from wxsync.engine.publisher import PostFailed, Publisher
@@ -193,7 +193,7 @@ class Messenger:
         articles = []
         for title, body in bodies:
             html = mark(
-                renderer.render(body, image_url=lambda src: urls.get(src, src)).html,
+                fit_article(renderer, body, image_url=lambda src: urls.get(src, src)).result.html,
                 marker_for(path, manuscript.hash),
             )
             if len(html) >= CONTENT_CHAR_LIMIT:

@@ -29,8 +29,11 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.engine.sources import SourceIndex
     from wxsync.engine.sync import CACHE_FILE
     from wxsync.render import Renderer
+    from wxsync.site import detect
 
     settings = settings_from(args)
+    site = detect(settings.root, settings.site)
+    print(site.describe())
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
     paths = index.posts(settings.content_dir)
     if args.path and Path(args.path).is_file():
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     fingerprint = render_fingerprint(renderer, settings)
     errors = warnings = 0
     for path in paths:
-        manuscript = examine(path, settings, index, renderer, fingerprint)
+        manuscript = examine(path, settings, index, renderer, fingerprint, site=site)
         for problem in manuscript.problems:
             print(problem)
             if problem.severity == "error":

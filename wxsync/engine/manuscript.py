@@ -23,8 +23,9 @@ from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import PostRecord, parse_iso
 
 if TYPE_CHECKING:
-    from wxsync.images import ImageRef
+    from wxsync.images import ImageRef, Places
     from wxsync.render import Renderer, RenderOptions, RenderResult
+    from wxsync.site import Site
 
 CONTENT_CHAR_LIMIT = 20_000
 CONTENT_BYTE_LIMIT = 1_000_000
@@ -54,6 +55,7 @@ class Manuscript:
     cover: Cover | None = None
     deps: dict[str, str | None] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    source_url: str = ""  # the 阅读原文 link: front matter's, else the post's address on its site
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -146,17 +148,28 @@ def facts_from_record(
 
 
 def examine(
-    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+    path: str,
+    settings: Settings,
+    index: SourceIndex,
+    renderer: Renderer,
+    fingerprint: str,
+    *,
+    site: Site | None = None,
 ) -> Manuscript:
     """Read, render, resolve and check one post. Touches no network.
 
     Whatever goes wrong with one post stays that post's problem: an unexpected exception (a
     wxsync bug some post's text provoked) becomes one `path:line` error saying what failed,
-    and `check`, `sync` and `sync --dry-run` go on with the other posts.
+    and `check`, `sync` and `sync --dry-run` go on with the other posts. `site` is the run's
+    detected site (detected here when not given).
     """
     source_id = index.id_of(path) or ""
     try:
-        return _examine(path, settings, index, renderer, fingerprint)
+        if site is None:
+            from wxsync.site import detect
+
+            site = detect(settings.root, settings.site)
+        return _examine(path, settings, index, renderer, fingerprint, site)
     except Exception as exc:  # one post's failure must not end the run
         return crashed(path, source_id, fingerprint, exc)
 
@@ -170,13 +183,19 @@ def crashed(path: str, source_id: str, fingerprint: str, exc: Exception) -> Manu
     return Manuscript(path, None, source_id, content_hash, problems=(problem,))
 
 
-def _examine(
-    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+def _examine(  # noqa: PLR0917 - the run's context, passed down from `examine`
+    path: str,
+    settings: Settings,
+    index: SourceIndex,
+    renderer: Renderer,
+    fingerprint: str,
+    site: Site,
 ) -> Manuscript:
     from wxsync.images import ImageError
 
     root = settings.root
     source_id = index.id_of(path) or ""
+    places = places_of(site, index)
     loaded = load_post(root, path, default_author=settings.author, timezone=settings.timezone)
     problems = list(loaded.problems)
     post = loaded.post
@@ -190,13 +209,13 @@ def _examine(
         if src in result.generated:
             continue
         try:
-            images[src] = _resolve_checked(src, root / path, root)
+            images[src] = _resolve_checked(src, root / path, root, places)
         except ImageError as exc:
             problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
 
     cover = None
     try:
-        cover = _choose_cover(post, images, settings)
+        cover = _choose_cover(post, images, settings, places)
     except ImageError as exc:
         if post.cover:
             problems.append(Problem(path, _cover_line(post), f"cover {post.cover}: {exc.message}"))
@@ -225,14 +244,16 @@ def _examine(
         elif ref.path is not None:
             relative = ref.path.relative_to(root.resolve()).as_posix()
             deps[relative] = index.id_of(relative)
-    content_hash = _digest(
-        {
-            "md": source_id,
-            "deps": sorted(deps.items()),
-            "cover": cover.source if cover else "",
-            "render": fingerprint,
-        }
-    )
+    source_url, from_site = _source_url(post, site)
+    hashed: dict[str, object] = {
+        "md": source_id,
+        "deps": sorted(deps.items()),
+        "cover": cover.source if cover else "",
+        "render": fingerprint,
+    }
+    if from_site:  # the site's configuration, not the post, changed the article
+        hashed["site_url"] = source_url
+    content_hash = _digest(hashed)
     return Manuscript(
         path=path,
         post=post,
@@ -243,25 +264,58 @@ def _examine(
         cover=cover,
         deps=deps,
         problems=tuple(problems),
+        source_url=source_url,
     )
 
 
-def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
+def places_of(site: Site, index: SourceIndex) -> Places:
+    """Where the site's generator finds images, for `resolve`."""
+    from wxsync.images import Places
+
+    return Places(
+        static=site.static,
+        base_path=site.base_path,
+        asset_folders=site.asset_folders,
+        by_name=index.by_name() if site.vault else {},
+    )
+
+
+def _source_url(post: Post, site: Site) -> tuple[str, bool]:
+    """The 阅读原文 link, and whether it came from the site rather than the post's front matter."""
+    from wxsync.content.post import SOURCE_URL_LIMIT
+
+    if post.wechat.source_url_off:
+        return "", False
+    if post.wechat.source_url:
+        return post.wechat.source_url, False
+    url = site.post_url(post.path, post)
+    if len(url.encode("utf-8")) > SOURCE_URL_LIMIT:
+        return "", False
+    return url, bool(url)
+
+
+def _resolve_checked(
+    src: str, post_file: Path, root: Path, places: Places | None = None
+) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
-    from wxsync.images import resolve
+    from wxsync.images import NOWHERE, resolve
 
-    return resolve(src, post_file, root)
+    return resolve(src, post_file, root, places or NOWHERE)
 
 
-def _choose_cover(post: Post, images: dict[str, ImageRef], settings: Settings) -> Cover:
+def _choose_cover(
+    post: Post, images: dict[str, ImageRef], settings: Settings, places: Places
+) -> Cover:
     """Front matter, else the first body image, else the configured default, else a generated one."""
     root = settings.root
     if post.cover:
-        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root))
+        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root, places))
     if images:
         return Cover("first image", next(iter(images.values())))
     if settings.default_cover:
-        return Cover("default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root))
+        return Cover(
+            "default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root, places)
+        )
     return Cover("generated")
 
 

@@ -106,6 +106,7 @@ def render_options(settings: Settings) -> RenderOptions:
         "code_label": settings.code_label,
         "user_css": user_css,
         "math": settings.math,
+        "alert_titles": settings.alert_titles,
     }
     if settings.code_theme:
         values["code_theme"] = settings.code_theme
@@ -212,6 +213,17 @@ def _examine(  # noqa: PLR0917 - the run's context, passed down from `examine`
             images[src] = _resolve_checked(src, root / path, root, places)
         except ImageError as exc:
             problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
+
+    for snippet in result.unpaired_emphasis:
+        problems.append(
+            Problem(
+                path,
+                line_of(post, snippet),
+                f"`**` pairs with nothing in “{snippet.strip()}”, so it shows as two asterisks: "
+                "close it, or write `\\*\\*` for literal asterisks",
+                "warning",
+            )
+        )
 
     cover = None
     try:

@@ -17,7 +17,7 @@ from wxsync import __version__
 from wxsync.errors import WxsyncError
 from wxsync.redact import RedactingFilter, redact
 
-COMMANDS = ("sync", "check", "render", "preview", "status", "new", "doctor", "emulator")
+COMMANDS = ("init", "sync", "check", "render", "preview", "status", "new", "doctor", "emulator")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -170,7 +170,7 @@ def examine(
             from wxsync.site import detect
 
             site = detect(settings.root, settings.site)
-        return _examine(path, settings, index, renderer, fingerprint, site)
+        return _examine(path, settings, index, renderer, fingerprint, site=site)
     except Exception as exc:  # one post's failure must not end the run
         return crashed(path, source_id, fingerprint, exc)
 
@@ -184,12 +184,13 @@ def crashed(path: str, source_id: str, fingerprint: str, exc: Exception) -> Manu
     return Manuscript(path, None, source_id, content_hash, problems=(problem,))
 
 
-def _examine(  # noqa: PLR0917 - the run's context, passed down from `examine`
+def _examine(
     path: str,
     settings: Settings,
     index: SourceIndex,
     renderer: Renderer,
     fingerprint: str,
+    *,
     site: Site,
 ) -> Manuscript:
     from wxsync.images import ImageError
@@ -205,14 +206,7 @@ def _examine(  # noqa: PLR0917 - the run's context, passed down from `examine`
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
     result = renderer.render(post.body)
-    images: dict[str, ImageRef] = {}
-    for src in result.images:
-        if src in result.generated:
-            continue
-        try:
-            images[src] = _resolve_checked(src, root / path, root, places)
-        except ImageError as exc:
-            problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
+    images = _resolve_images(post, result, root, places, problems)
 
     for snippet in result.unpaired_emphasis:
         problems.append(
@@ -248,14 +242,8 @@ def _examine(  # noqa: PLR0917 - the run's context, passed down from `examine`
             )
         )
 
-    deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
-    for ref in refs:
-        if ref.kind == "remote" and ref.url:
-            deps[ref.url] = ""
-        elif ref.path is not None:
-            relative = ref.path.relative_to(root.resolve()).as_posix()
-            deps[relative] = index.id_of(relative)
+    deps = _dependencies(refs, root, index)
     source_url, from_site = _source_url(post, site)
     hashed: dict[str, object] = {
         "md": source_id,
@@ -278,6 +266,35 @@ def _examine(  # noqa: PLR0917 - the run's context, passed down from `examine`
         problems=tuple(problems),
         source_url=source_url,
     )
+
+
+def _resolve_images(
+    post: Post, result: RenderResult, root: Path, places: Places, problems: list[Problem]
+) -> dict[str, ImageRef]:
+    """Every body image the post uses, resolved; each one that cannot be is a problem."""
+    from wxsync.images import ImageError
+
+    images: dict[str, ImageRef] = {}
+    for src in result.images:
+        if src in result.generated:
+            continue
+        try:
+            images[src] = _resolve_checked(src, root / post.path, root, places)
+        except ImageError as exc:
+            problems.append(Problem(post.path, line_of(post, src), f"image {src}: {exc.message}"))
+    return images
+
+
+def _dependencies(refs: list[ImageRef], root: Path, index: SourceIndex) -> dict[str, str | None]:
+    """The files and URLs the article is made of besides the post, with their content ids."""
+    deps: dict[str, str | None] = {}
+    for ref in refs:
+        if ref.kind == "remote" and ref.url:
+            deps[ref.url] = ""
+        elif ref.path is not None:
+            relative = ref.path.relative_to(root.resolve()).as_posix()
+            deps[relative] = index.id_of(relative)
+    return deps
 
 
 def places_of(site: Site, index: SourceIndex) -> Places:

@@ -191,6 +191,9 @@ def test_an_account_without_mass_sending_keeps_the_drafts_and_says_so_once(
     assert sum("mass sending is not possible" in line for line in lines) == 1
     assert calls(control, "message/mass/sendall") == 1
     assert len(control.state()["drafts"]) == 2
+    report = sync(blog, mode="broadcast")
+    assert calls(control, "message/mass/sendall") == 1, "not asked again until a change or --retry"
+    assert "failed last time and unchanged" in report.outcomes[0].message
 
 
 def test_a_future_date_holds_a_broadcast_back(blog: Path, control: EmulatorControl) -> None:

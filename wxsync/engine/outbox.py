@@ -224,7 +224,7 @@ class Outbox:
                 if record.status not in (DRAFTED, PUBLISHING, SENDING):
                     record.status = FAILED
                 record.fail(message, code=code, transient=transient)
-            work.record.error = {"message": message, "transient": transient}
+            work.record.fail(message, code=code, transient=transient)
             engine._save()
         work.say(FAILED, message)
         engine.progress(f"message {work.message.key}: failed: {message}")

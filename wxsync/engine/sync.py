@@ -162,7 +162,12 @@ class Engine:
         if only:
             actions = [a for a in actions if a.path in selected]
         message_plans = [
-            (m, plan_message(m, self.state.messages.get(m.key), settings.mode, self.now()))
+            (
+                m,
+                plan_message(
+                    m, self.state.messages.get(m.key), settings.mode, self.now(), retry=retry
+                ),
+            )
             for m in messages
         ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -19,9 +20,10 @@ from wxsync.config import Settings
 from wxsync.content.post import Post, Problem, load_post
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
-from wxsync.engine.state import PostRecord, parse_iso
+from wxsync.engine.state import PUBLISHED, PostRecord, parse_iso
 
 if TYPE_CHECKING:
+    from wxsync.engine.links import LinkResolver
     from wxsync.images import ImageRef
     from wxsync.render import Renderer, RenderOptions, RenderResult
 
@@ -54,6 +56,8 @@ class Manuscript:
     images: dict[str, ImageRef] = field(default_factory=dict)  # src as written → resolved
     cover: Cover | None = None
     deps: dict[str, str | None] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # linked post → the address it got
+    link_urls: dict[str, str] = field(default_factory=dict)  # link as written → address
     problems: tuple[Problem, ...] = ()
 
     @property
@@ -78,6 +82,7 @@ class Manuscript:
         facts = self.facts()
         record.source = self.source_id
         record.deps = dict(self.deps)
+        record.links = dict(self.links)
         record.render = render_fingerprint
         record.title = facts.title
         record.date = facts.date.isoformat() if facts.date else ""
@@ -126,14 +131,25 @@ def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
 
 
 def facts_from_record(
-    path: str, record: PostRecord, index: SourceIndex, fingerprint: str
+    path: str,
+    record: PostRecord,
+    index: SourceIndex,
+    fingerprint: str,
+    address: Callable[[str], str] | None = None,
 ) -> PostFacts | None:
-    """Plan an unchanged post from its state record; None if anything it depends on changed."""
+    """Plan an unchanged post from its state record; None if anything it depends on changed.
+
+    `address` gives a linked post's address now: a drafted post whose links would get a better
+    one (a target got published) is examined again; a published one is left as it is.
+    """
     if not record.source or record.source != index.id_of(path) or record.render != fingerprint:
         return None
     for dep, content_id in record.deps.items():
         if not _is_remote(dep) and index.id_of(dep) != content_id:
             return None
+    published = record.status == PUBLISHED or bool(record.article_id)
+    if address is not None and not published and _links_moved(record.links, address):
+        return None
     return PostFacts(
         path=path,
         hash=record.hash,
@@ -146,22 +162,43 @@ def facts_from_record(
     )
 
 
+def _links_moved(links: dict[str, str], address: Callable[[str], str]) -> bool:
+    return any(address(target) != old for target, old in links.items())
+
+
 def examine(
-    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+    path: str,
+    settings: Settings,
+    index: SourceIndex,
+    renderer: Renderer,
+    fingerprint: str,
+    *,
+    links: LinkResolver | None = None,
 ) -> Manuscript:
-    """Read, render, resolve and check one post. Touches no network."""
+    """Read, render, resolve and check one post. Touches no network.
+
+    With `links`, links to other posts get their addresses (see `wxsync.engine.links`).
+    """
     from wxsync.images import ImageError
 
     root = settings.root
     source_id = index.id_of(path) or ""
-    loaded = load_post(root, path, default_author=settings.author, timezone=settings.timezone)
+    loaded = load_post(
+        root,
+        path,
+        default_author=settings.author,
+        timezone=settings.timezone,
+        generator=settings.site.generator,
+    )
     problems = list(loaded.problems)
     post = loaded.post
     if post is None:
         content_hash = _digest({"md": source_id, "render": fingerprint})
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
-    result = renderer.render(post.body)
+    link_url, linked = links.for_post(path) if links else (None, None)
+    result = renderer.render(post.body, link_url=link_url)
+    problems += _missing_links(post, linked.missing if linked else [])
     images: dict[str, ImageRef] = {}
     for src in result.images:
         if src in result.generated:
@@ -202,14 +239,17 @@ def examine(
         elif ref.path is not None:
             relative = ref.path.relative_to(root.resolve()).as_posix()
             deps[relative] = index.id_of(relative)
-    content_hash = _digest(
-        {
-            "md": source_id,
-            "deps": sorted(deps.items()),
-            "cover": cover.source if cover else "",
-            "render": fingerprint,
-        }
-    )
+    hashed: dict[str, object] = {
+        "md": source_id,
+        "deps": sorted(deps.items()),
+        "cover": cover.source if cover else "",
+        "render": fingerprint,
+    }
+    if linked and linked.targets:
+        # The addresses links got are part of the article (absent without links, so posts
+        # without any keep the hash they always had).
+        hashed["links"] = sorted(linked.targets.items())
+    content_hash = _digest(hashed)
     return Manuscript(
         path=path,
         post=post,
@@ -219,6 +259,8 @@ def examine(
         images=images,
         cover=cover,
         deps=deps,
+        links=dict(linked.targets) if linked else {},
+        link_urls=dict(linked.urls) if linked else {},
         problems=tuple(problems),
     )
 
@@ -273,6 +315,26 @@ def line_of(post: Post, needle: str) -> int:
     if position < 0:
         return post.body_line
     return post.body_line + post.body.count("\n", 0, position)
+
+
+def _missing_links(post: Post, urls: list[str]) -> list[Problem]:
+    return [
+        Problem(
+            post.path,
+            line_of(post, url),
+            f"link to `{_written(url)}`: no post of this repository answers to it; "
+            "it is shown as plain text",
+            "warning",
+        )
+        for url in urls
+    ]
+
+
+def _written(url: str) -> str:
+    """A generator link as the author wrote its target (`wxsync:wiki/My%20Note` → `My Note`)."""
+    from urllib.parse import unquote
+
+    return unquote(url.partition("/")[2]) or url
 
 
 def _is_remote(dep: str) -> bool:

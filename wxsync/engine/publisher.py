@@ -154,7 +154,11 @@ class Publisher:
             )
         urls, thumb = self._urls_for(manuscript, uploads)
         html = mark(
-            self.renderer.render(post.body, image_url=lambda src: urls.get(src, src)).html,
+            self.renderer.render(
+                post.body,
+                image_url=lambda src: urls.get(src, src),
+                link_url=manuscript.link_urls.get,
+            ).html,
             manuscript.hash,
         )
         if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
+from wxsync.content.links import PostIndex
+from wxsync.engine.links import LinkResolver, SiteUrl, no_site_url
 from wxsync.engine.manuscript import (
     Manuscript,
     examine,
@@ -31,7 +33,7 @@ from wxsync.engine.manuscript import (
     render_fingerprint,
     render_options,
 )
-from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan
+from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan, waves
 from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import (
@@ -118,6 +120,8 @@ class Engine:
         self.halt = Halt()
         self._publisher: Publisher | None = None
         self._unsaved = False
+        self._links: LinkResolver | None = None
+        self._plan_settings = PlanSettings()
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -136,13 +140,14 @@ class Engine:
         self.halt, self._publisher = Halt(), None
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
+        self._links = LinkResolver(PostIndex.build(paths), self.state, site_url(settings))
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
 
         if not dry_run and self.state.intents():
             self._reconcile()
 
-        plan_settings = PlanSettings(
+        plan_settings = self._plan_settings = PlanSettings(
             mode=settings.mode, delete_removed=settings.delete_removed, retry=retry
         )
         actions = plan(facts, self.state, plan_settings, self.now())
@@ -204,8 +209,11 @@ class Engine:
         manuscripts: dict[str, Manuscript] = {}
         for path in paths:
             record = self.state.posts.get(path)
+            address = self._links.address if self._links else None
             cached = (
-                facts_from_record(path, record, self._index, self.fingerprint) if record else None
+                facts_from_record(path, record, self._index, self.fingerprint, address)
+                if record
+                else None
             )
             if cached is None:
                 manuscript = manuscripts[path] = self._examine(path)
@@ -215,7 +223,9 @@ class Engine:
 
     def _examine(self, path: str) -> Manuscript:
         assert self._index is not None
-        return examine(path, self.settings, self._index, self.renderer, self.fingerprint)
+        return examine(
+            path, self.settings, self._index, self.renderer, self.fingerprint, links=self._links
+        )
 
     def _remember(self, path: str, manuscript: Manuscript) -> None:
         record = self.state.post(path)
@@ -304,7 +314,8 @@ class Engine:
         )
         target = (folder / content).with_suffix(".html")
         target.parent.mkdir(parents=True, exist_ok=True)
-        result = self.renderer.render(manuscript.post.body)
+        link_url = manuscript.link_urls.get
+        result = self.renderer.render(manuscript.post.body, link_url=link_url)
         urls: dict[str, str] = {}
         for src, data in result.generated.items():
             name = f"{target.stem}-{len(urls)}.png"
@@ -313,13 +324,37 @@ class Engine:
         for src, ref in manuscript.images.items():
             if ref.path is not None:
                 urls[src] = os.path.relpath(ref.path, target.parent)
-        html = self.renderer.render(manuscript.post.body, image_url=lambda s: urls.get(s, s)).html
+        html = self.renderer.render(
+            manuscript.post.body, image_url=lambda s: urls.get(s, s), link_url=link_url
+        ).html
         target.write_text(html, encoding="utf-8")
         return target
 
     # -- carrying out the plan ---------------------------------------------------------------------
 
     def _carry_out(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
+        """Carry the plan out in rounds: posts linking to posts published now go after them."""
+        linked = {
+            a.path: tuple(record.links) if (record := self.state.posts.get(a.path)) else ()
+            for a in actions
+        }
+        for number, group in enumerate(waves(actions, linked)):
+            self._carry_out_round(
+                self._replan(group, manuscripts) if number else group, manuscripts
+            )
+
+    def _replan(self, group: list[Action], manuscripts: dict[str, Manuscript]) -> list[Action]:
+        """Examine and plan these posts again: their linked posts now have their article URLs."""
+        facts = []
+        for action in group:
+            manuscript = manuscripts[action.path] = self._examine(action.path)
+            self._remember(action.path, manuscript)
+            facts.append(manuscript.facts())
+        paths = {a.path for a in group}
+        actions = plan(facts, self.state, self._plan_settings, self.now())
+        return [a for a in actions if a.path in paths]
+
+    def _carry_out_round(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
         writes: list[Work] = []
         submits: list[tuple[str, PostRecord, Outcome]] = []
         polls: list[tuple[str, PostRecord, Outcome]] = []
@@ -470,6 +505,11 @@ class Engine:
             if isinstance(result, WxsyncError) and self.halt.check(result):
                 break
         return results
+
+
+def site_url(settings: Settings) -> SiteUrl:
+    """A post's address on the site, for links to posts not on WeChat yet."""
+    return no_site_url
 
 
 def _passive_status(kind: Kind) -> str:

@@ -25,14 +25,18 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wxsync.content.links import PostIndex
+    from wxsync.engine.links import LinkResolver
     from wxsync.engine.manuscript import examine, render_fingerprint, render_options
     from wxsync.engine.sources import SourceIndex
-    from wxsync.engine.sync import CACHE_FILE
+    from wxsync.engine.state import load
+    from wxsync.engine.sync import CACHE_FILE, site_url_of
     from wxsync.render import Renderer
 
     settings = settings_from(args)
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
     paths = index.posts(settings.content_dir)
+    links = LinkResolver(PostIndex.build(paths), load(settings.state_path), site_url_of(settings))
     if args.path and Path(args.path).is_file():
         wanted = Path(args.path).resolve().relative_to(settings.root.resolve()).as_posix()
         paths = [p for p in paths if p == wanted] or [wanted]
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     fingerprint = render_fingerprint(renderer, settings)
     errors = warnings = 0
     for path in paths:
-        manuscript = examine(path, settings, index, renderer, fingerprint)
+        manuscript = examine(path, settings, index, renderer, fingerprint, links=links)
         for problem in manuscript.problems:
             print(problem)
             if problem.severity == "error":

@@ -104,8 +104,10 @@ class Engine:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         poll_delay: float = 0.5,
+        site_url: SiteUrl | None = None,
     ) -> None:
         self.settings = settings
+        self.site_url = site_url or site_url_of(settings)
         self._client_factory = client_factory or (lambda: make_client(settings))
         self._client: WeChatClient | None = None
         self.progress = progress or (lambda _line: None)
@@ -140,7 +142,7 @@ class Engine:
         self.halt, self._publisher = Halt(), None
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
-        self._links = LinkResolver(PostIndex.build(paths), self.state, site_url(settings))
+        self._links = LinkResolver(PostIndex.build(paths), self.state, self.site_url)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
 
@@ -507,7 +509,7 @@ class Engine:
         return results
 
 
-def site_url(settings: Settings) -> SiteUrl:
+def site_url_of(settings: Settings) -> SiteUrl:
     """A post's address on the site, for links to posts not on WeChat yet."""
     return no_site_url
 

@@ -165,7 +165,12 @@ def _quote(scanner: Scanner, name: str, args: str, start: int, end: int) -> int:
     lines = [f"> {line}".rstrip() for line in content.split("\n")]
     credit = _credit(args) if name != "pullquote" else ""
     if credit:
-        lines += [">", f"> —— {credit}"]
+        # Under the last line (a hard line break), or as its own paragraph after code or a list.
+        last = lines[-1][1:].strip()
+        plain = last and not last.startswith(("```", "~~~", "-", "*", "+", "|", ">", "#"))
+        if plain:
+            lines[-1] += "\\"
+        lines += [f"> —— {credit}"] if plain else [">", f"> —— {credit}"]
     # A blank line ends the quote: the next line must not be read as a lazy continuation of it.
     return scanner.replace(start, found.end(), "\n".join(lines) + "\n")
 

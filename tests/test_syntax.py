@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wxsync.content.post import parse_post
 from wxsync.content.syntax import preprocess
 from wxsync.render import Renderer
+from wxsync.render.preview import PreviewSite
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +227,35 @@ def test_warnings_carry_the_file_line_and_the_digest_stops_at_more() -> None:
         "content/a.md:14: warning: Hugo shortcode `qr` has no WeChat equivalent: left out of the article"
     ]
     assert loaded.post.digest == "第一段。第二段也在摘要里。"
+
+
+PIECES = [
+    "{{< ", "{{% ", " >}}", " %}}", "{{</* ", " */>}}", "{% ", " %}", "{{ ", " }}", "[[", "]]",
+    "![[", "%%", "<!-- more -->", "`", "```", "~~~", "\n", "\n\n", "    ", "> ", "- ",
+    "highlight", "/highlight", "endhighlight", "raw", "endraw", "codeblock", "endcodeblock",
+    "blockquote", "endblockquote", "figure", "ref", "post_url", "asset_img", "img", "include",
+    "details", "/details", "comment", "/comment", "x.png", "|", "#", '"', "'", "a", "中文",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=40),
+    st.sampled_from(["hugo", "jekyll", "hexo", "obsidian", ""]),
+)
+def test_any_mix_of_syntax_is_rewritten_without_an_exception(
+    pieces: list[str], generator: str
+) -> None:
+    text = "".join(pieces)
+    result = preprocess(text, generator)
+    assert isinstance(result.body, str)
+    assert all(0 <= note.line <= text.count("\n") for note in result.notes)
+
+
+def test_preview_rewrites_the_generator_syntax_of_the_site(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: T\n---\n\n{{< highlight go >}}\nx := 1\n{{< /highlight >}}\n",
+        encoding="utf-8",
+    )
+    page = PreviewSite(tmp_path, Renderer(), "hugo").post_page("a.md")
+    assert page is not None and "highlight" not in page and "x" in page

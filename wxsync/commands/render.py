@@ -58,6 +58,13 @@ def options_from_args(args: argparse.Namespace, start: Path | None = None) -> Re
     return render_options(load_settings(start, overrides))
 
 
+def generator_at(start: Path) -> str:
+    """The site generator whose syntax posts under `start` use (from `wxsync.yml`)."""
+    from wxsync.config import load_settings
+
+    return load_settings(start, {}).site.generator
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render",
@@ -87,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"{stems[path.stem]} and {path} would both write {path.stem}.html")
         stems[path.stem] = path
     renderer = Renderer(options_from_args(args, files[0].resolve().parent))
+    generator = generator_at(files[0].resolve().parent)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
-        loaded = parse_post(str(path), text)
+        loaded = parse_post(str(path), text, generator=generator)
         if loaded.post is None:
             for problem in loaded.problems:
                 print(problem, file=sys.stderr)

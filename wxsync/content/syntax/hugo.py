@@ -108,10 +108,12 @@ def shortcode(scanner: Scanner, start: int) -> int | None:
     return _drop(scanner, code)
 
 
-def _highlight(scanner: Scanner, code: Shortcode) -> int:
+def _highlight(scanner: Scanner, code: Shortcode) -> int | None:
     closer = re.compile(r"\{\{[<%]\s*/\s*highlight\s*[>%]\}\}", re.I)
     found = closer.search(scanner.text, code.end)
     if found is None:
+        if not scanner.strict:
+            return None
         scanner.note(code.start, "Hugo `highlight` is never closed with {{< /highlight >}}")
         return _drop(scanner, code)
     language = code.arg("lang", 0)

@@ -123,12 +123,11 @@ def _value(expression: str) -> str | None:
     return value
 
 
-def _code(scanner: Scanner, name: str, args: str, start: int, end: int) -> int:
+def _code(scanner: Scanner, name: str, args: str, start: int, end: int) -> int | None:
     closer = re.compile(rf"\{{%-?\s*end{name}\s*-?%\}}")
     found = closer.search(scanner.text, end)
     if found is None:
-        scanner.note(start, f"`{{% {name} %}}` is never closed with `{{% end{name} %}}`: left out")
-        return scanner.replace(start, end, "")
+        return _unclosed(scanner, name, start, end)
     words = _split(args)
     if name == "highlight":
         language, title = (words[0] if words else ""), ""
@@ -142,12 +141,12 @@ def _code(scanner: Scanner, name: str, args: str, start: int, end: int) -> int:
     )
 
 
-def _literal(scanner: Scanner, name: str, start: int, end: int) -> int:
+def _literal(scanner: Scanner, name: str, start: int, end: int) -> int | None:
     """`raw` keeps its content as written (no tags inside are read); `comment` drops it."""
     closer = re.compile(rf"\{{%-?\s*end{name}\s*-?%\}}")
     found = closer.search(scanner.text, end)
     if found is None:
-        return scanner.replace(start, end, "")
+        return _unclosed(scanner, name, start, end)
     scanner.replace(start, end, "")
     if name == "raw":
         scanner.copy(end, found.start())
@@ -156,11 +155,11 @@ def _literal(scanner: Scanner, name: str, start: int, end: int) -> int:
     return scanner.replace(found.start(), found.end(), "")
 
 
-def _quote(scanner: Scanner, name: str, args: str, start: int, end: int) -> int:
+def _quote(scanner: Scanner, name: str, args: str, start: int, end: int) -> int | None:
     closer = re.compile(rf"\{{%-?\s*end{name}\s*-?%\}}")
     found = closer.search(scanner.text, end)
     if found is None:
-        return scanner.replace(start, end, "")
+        return _unclosed(scanner, name, start, end)
     content = scanner.text[end : found.start()].strip("\n")
     lines = [f"> {line}".rstrip() for line in content.split("\n")]
     credit = _credit(args) if name != "pullquote" else ""
@@ -173,6 +172,13 @@ def _quote(scanner: Scanner, name: str, args: str, start: int, end: int) -> int:
         lines += [f"> —— {credit}"] if plain else [">", f"> —— {credit}"]
     # A blank line ends the quote: the next line must not be read as a lazy continuation of it.
     return scanner.replace(start, found.end(), "\n".join(lines) + "\n")
+
+
+def _unclosed(scanner: Scanner, name: str, start: int, end: int) -> int | None:
+    if not scanner.strict:
+        return None
+    scanner.note(start, f"`{{% {name} %}}` is never closed with `{{% end{name} %}}`: left out")
+    return scanner.replace(start, end, "")
 
 
 def _credit(args: str) -> str:

@@ -22,8 +22,8 @@ from wxsync.engine.manuscript import (
     CONTENT_CHAR_LIMIT,
     Manuscript,
     line_of,
-    mark,
 )
+from wxsync.engine.marker import mark, marker_for
 from wxsync.engine.plan import Action, Kind
 from wxsync.engine.state import (
     DRAFTED,
@@ -159,7 +159,7 @@ class Publisher:
                 image_url=lambda src: urls.get(src, src),
                 link_url=manuscript.link_urls.get,
             ).html,
-            manuscript.hash,
+            marker_for(action.path, manuscript.hash),
         )
         if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:
             raise PostFailed(

@@ -79,7 +79,7 @@ class PostIndex:
             matches = [
                 p
                 for p in self.by_stem.get(posixpath.basename(name).casefold(), [])
-                if not folder or posixpath.dirname(p).endswith(folder)
+                if not folder or f"/{folder}/" in f"/{posixpath.dirname(p)}/"
             ]
             return matches[0] if len(matches) == 1 else None
         if kind == "wiki":

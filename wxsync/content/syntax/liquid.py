@@ -11,7 +11,6 @@ Hexo: `codeblock`/`code`, `blockquote`/`quote`/`pullquote`, `asset_img`, `img`, 
 from __future__ import annotations
 
 import re
-import shlex
 
 from wxsync.content.syntax.scanner import Scanner, image_markdown, link_text
 
@@ -246,11 +245,12 @@ def _image(words: list[str]) -> str:
     return image_markdown(src, alt=alt or title)
 
 
+_WORD = re.compile(r""""([^"]*)"|'([^']*)'|(\S+)""")
+
+
 def _split(args: str) -> list[str]:
-    try:
-        return shlex.split(args, posix=True)
-    except ValueError:
-        return args.split()
+    """Words, with quotes grouping (as Hexo reads tag arguments)."""
+    return ["".join(parts) for parts in _WORD.findall(args)]
 
 
 def _is_url(word: str) -> bool:

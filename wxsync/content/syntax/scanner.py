@@ -227,6 +227,11 @@ def _braces(scanner: Scanner, match: re.Match[str]) -> int | None:
     return None
 
 
+def _indent(line: str) -> int:
+    spaces = line.expandtabs(4)
+    return len(spaces) - len(spaces.lstrip(" "))
+
+
 def code_ranges(text: str) -> list[tuple[int, int]]:
     """`(start, end)` offsets of fenced and indented code blocks, in order."""
     ranges: list[tuple[int, int]] = []
@@ -250,7 +255,7 @@ def code_ranges(text: str) -> list[tuple[int, int]]:
                 fence = ""
             offset = end
             continue
-        width = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        width = 0 if line[:1] not in " \t" else _indent(line)
         if indented:
             if not stripped or width >= 4:
                 offset = end

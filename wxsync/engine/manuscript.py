@@ -109,6 +109,7 @@ def render_options(settings: Settings) -> RenderOptions:
         "code_label": settings.code_label,
         "user_css": user_css,
         "math": settings.math,
+        "alert_titles": settings.alert_titles,
     }
     if settings.code_theme:
         values["code_theme"] = settings.code_theme
@@ -235,6 +236,17 @@ def _examine(
         except ImageError as exc:
             problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
 
+    for snippet in result.unpaired_emphasis:
+        problems.append(
+            Problem(
+                path,
+                line_of(post, snippet),
+                f"`**` pairs with nothing in “{snippet.strip()}”, so it shows as two asterisks: "
+                "close it, or write `\\*\\*` for literal asterisks",
+                "warning",
+            )
+        )
+
     cover = None
     try:
         cover = _choose_cover(post, images, settings)
@@ -258,14 +270,8 @@ def _examine(
             )
         )
 
-    deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
-    for ref in refs:
-        if ref.kind == "remote" and ref.url:
-            deps[ref.url] = ""
-        elif ref.path is not None:
-            relative = ref.path.relative_to(root.resolve()).as_posix()
-            deps[relative] = index.id_of(relative)
+    deps = _deps(refs, root, index)
     hashed: dict[str, object] = {
         "md": source_id,
         "deps": sorted(deps.items()),
@@ -330,6 +336,18 @@ def line_of(post: Post, needle: str) -> int:
     if position < 0:
         return post.body_line
     return post.body_line + post.body.count("\n", 0, position)
+
+
+def _deps(refs: list[ImageRef], root: Path, index: SourceIndex) -> dict[str, str | None]:
+    """The files and URLs a post's images come from, with their content ids."""
+    deps: dict[str, str | None] = {}
+    for ref in refs:
+        if ref.kind == "remote" and ref.url:
+            deps[ref.url] = ""
+        elif ref.path is not None:
+            relative = ref.path.relative_to(root.resolve()).as_posix()
+            deps[relative] = index.id_of(relative)
+    return deps
 
 
 def _missing_links(post: Post, urls: list[str]) -> list[Problem]:

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 # Bump when a change to the renderer changes its output for the same input: every post is then
 # re-published once, which is exactly what a visible change of look should cause.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 LINK_MODES = ("references", "keep", "strip")
 MATH_MODES = ("auto", "svg", "png")
@@ -39,6 +39,9 @@ class RenderOptions:
     math: str = "auto"
     references_title: str = "参考链接"
     footnotes_title: str = "脚注"
+    # Titles of alert boxes by kind (note, tip, important, warning, caution), over the
+    # Chinese defaults in `alerts.DEFAULT_TITLES`. Pairs, not a dict, to stay hashable.
+    alert_titles: tuple[tuple[str, str], ...] = ()
     tab_size: int = 4
     content_limit: int = CONTENT_LIMIT
 
@@ -56,3 +59,6 @@ class RenderResult:
     images: tuple[str, ...] = ()
     generated: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     text_length: int = 0
+    # Text around each `**` that pairs with nothing, even by the CJK-friendly rule: it would
+    # show as two literal asterisks, which is almost never what the writer meant.
+    unpaired_emphasis: tuple[str, ...] = ()

@@ -20,14 +20,17 @@ from types import MappingProxyType
 import css_inline
 import mistune
 from mistune.plugins.footnotes import footnotes
-from mistune.plugins.formatting import strikethrough
+from mistune.plugins.formatting import mark, strikethrough, subscript, superscript
 from mistune.plugins.math import math, math_in_list, math_in_quote
 from mistune.plugins.table import table, table_in_list, table_in_quote
 from mistune.plugins.task_lists import task_lists
 from mistune.plugins.url import url
 
 from wxsync.errors import ConfigError
+from wxsync.render.alerts import KINDS, alert_titles, rewrite_alerts
 from wxsync.render.code import NBSP, CodeHighlighter
+from wxsync.render.details import rewrite_details
+from wxsync.render.emphasis import CJKInlineParser
 from wxsync.render.markdown import (
     MATH_CLOSE,
     MATH_OPEN,
@@ -59,6 +62,11 @@ _BREAKING_TAG = re.compile(
     r"<(?:br|/?(?:p|h[1-6]|section|blockquote|pre|figure|figcaption|table|tr|td|th|li|div))\b[^>]*>"
 )
 _TAG = re.compile(r"<[^>]*>")
+# An inline formula and the punctuation right after it: kept on one line, or a `，` could
+# start the next line (a formula is an image to the line breaker, and it may break after one).
+_FORMULA_PUNCTUATION = re.compile(
+    f"({MATH_OPEN}\\d+{MATH_CLOSE})([，。、；：！？）》」』”’,.;:!?)\\]]+)"
+)
 _ROOT_COLOR = re.compile(r'^<section style="(?:[^"]*;)?color:([^;"]+)')
 # A typical mmbiz.qpic.cn URL is ~120 characters; see `_math_html` for why this matters.
 UPLOADED_URL_CHARS = 128
@@ -99,6 +107,11 @@ class Renderer:
             )
         if options.math not in MATH_MODES:
             raise ConfigError(f"math must be one of {', '.join(MATH_MODES)}, not {options.math!r}")
+        unknown = [kind for kind, _ in options.alert_titles if kind not in KINDS]
+        if unknown:
+            raise ConfigError(
+                f"alert_titles: unknown kind {unknown[0]!r}; kinds are {', '.join(KINDS)}"
+            )
         if options.tab_size < 1:
             raise ConfigError("tab_size must be at least 1")
         self.options = options
@@ -108,10 +121,15 @@ class Renderer:
             "\n".join((self._theme_css, self._highlighter.css(), options.user_css))
         )
         self._html = WeChatHTMLRenderer(options, self._highlighter)
+        self._inline = CJKInlineParser()
         self._markdown = mistune.Markdown(
             renderer=self._html,
+            inline=self._inline,
             plugins=[
                 strikethrough,
+                mark,
+                superscript,
+                subscript,
                 table,
                 table_in_quote,
                 table_in_list,
@@ -123,6 +141,11 @@ class Renderer:
                 math_in_list,
             ],
         )
+        titles = alert_titles(options.alert_titles)
+        self._markdown.before_render_hooks.append(
+            lambda _md, state: rewrite_alerts(state.tokens, titles)
+        )
+        self._markdown.before_render_hooks.append(lambda _md, state: rewrite_details(state.tokens))
         self._math = MathRenderer()
         self._lock = threading.Lock()
         self._inliner = css_inline.CSSInliner(minify_css=True)
@@ -161,11 +184,14 @@ class Renderer:
         """
         with self._lock:
             session = self._html.start(image_url, link_url)
+            self._inline.strays = []
             if _INPUT_CLEANUP.search(markdown):
                 markdown = _INPUT_CLEANUP.sub("", markdown)
             body, _state = self._markdown.parse(markdown)
             assert isinstance(body, str)
             body += self._html.references_html()
+            if session.formulas:
+                body = _FORMULA_PUNCTUATION.sub(r'<span class="nw">\1\2</span>', body)
             html = self._inliner.inline_fragment(f'<section class="wx">{body}</section>', self._css)
             # Class names selected theme rules; WeChat applies no stylesheet, so they are dead
             # weight now. Literal no-break spaces cost one character instead of six.
@@ -180,6 +206,7 @@ class Renderer:
                 images=images,
                 generated=MappingProxyType(generated),
                 text_length=visible_length(html),
+                unpaired_emphasis=tuple(self._inline.strays),
             )
 
     def _math_html(self, html: str, session: Session) -> tuple[str, dict[str, bytes]]:

@@ -26,13 +26,10 @@ from wxsync.engine.state import PUBLISHED, PostRecord, parse_iso
 if TYPE_CHECKING:
     from wxsync.engine.links import LinkResolver
     from wxsync.images import ImageRef
-    from wxsync.render import Renderer, RenderOptions, RenderResult
+    from wxsync.render import Fitted, Renderer, RenderOptions, RenderResult
 
 CONTENT_CHAR_LIMIT = 20_000
 CONTENT_BYTE_LIMIT = 1_000_000
-# uploadimg answers URLs like http://mmbiz.qpic.cn/mmbiz_png/<~60 chars>/0?wx_fmt=png; local
-# paths are shorter, so the offline length check assumes every image URL is this long.
-WECHAT_URL_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -225,7 +222,8 @@ def _examine(
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
     link_url, linked = links.for_post(path) if links else (None, None)
-    result = renderer.render(post.body, link_url=link_url)
+    fitted = fit_article(renderer, post.body, link_url=link_url)
+    result = fitted.result
     problems += _missing_links(post, linked.missing if linked else [])
     images: dict[str, ImageRef] = {}
     for src in result.images:
@@ -258,17 +256,7 @@ def _examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
-    length = _estimated_length(result)
-    if length >= CONTENT_CHAR_LIMIT:
-        problems.append(
-            Problem(
-                path,
-                post.body_line,
-                f"the article would be about {length:,} characters of HTML; WeChat's limit is "
-                f"{CONTENT_CHAR_LIMIT:,} (inline styles count): split the post, shorten long code "
-                "blocks, or set `math: png`",
-            )
-        )
+    problems.extend(_length_problems(path, post, fitted))
 
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
     deps = _deps(refs, root, index)
@@ -298,6 +286,52 @@ def _examine(
     )
 
 
+def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
+    """An error when even the plainest rung is too long; a warning when a rung was taken."""
+    result = fitted.result
+    found: list[Problem] = []
+    length = result.wechat_length + marker.LENGTH
+    if not fitted.fits:
+        found.append(
+            Problem(
+                path,
+                post.body_line,
+                f"the article would be about {length:,} characters of HTML even with plain code; "
+                f"WeChat's limit is {CONTENT_CHAR_LIMIT:,} (inline styles count): split the post "
+                "or shorten long code blocks",
+            )
+        )
+    elif fitted.step:
+        found.append(
+            Problem(
+                path,
+                post.body_line,
+                f"too long for WeChat as configured; rendered with {fitted.step} "
+                f"({length:,} of {CONTENT_CHAR_LIMIT:,} characters of HTML)",
+                severity="warning",
+            )
+        )
+    return found
+
+
+def fit_article(
+    renderer: Renderer,
+    body: str,
+    image_url: Callable[[str], str] | None = None,
+    link_url: Callable[[str], str | None] | None = None,
+) -> Fitted:
+    """Render a post body on the richest rung of the fitting ladder that fits WeChat's limit.
+
+    `examine`, the dry-run preview and the publisher all call this with the same limit, so they
+    agree on the rung (it does not depend on `image_url`).
+    """
+    from wxsync.render import render_fitting
+
+    return render_fitting(
+        renderer, body, CONTENT_CHAR_LIMIT - marker.LENGTH, image_url=image_url, link_url=link_url
+    )
+
+
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
     from wxsync.images import resolve
@@ -322,12 +356,6 @@ def _cover_line(post: Post) -> int:
         if key in post.lines:
             return post.lines[key]
     return 1
-
-
-def _estimated_length(result: RenderResult) -> int:
-    html = result.html
-    extra = sum(max(0, WECHAT_URL_LENGTH - len(src)) for src in result.images)
-    return len(html) + extra + marker.LENGTH
 
 
 def line_of(post: Post, needle: str) -> int:

@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from html import escape, unescape
 from types import MappingProxyType
 
@@ -41,6 +41,7 @@ from wxsync.render.markdown import (
 )
 from wxsync.render.math import MathError, MathRenderer, placeholder
 from wxsync.render.options import (
+    CODE_HIGHLIGHTS,
     LINK_MODES,
     MATH_MODES,
     RENDERER_VERSION,
@@ -107,6 +108,11 @@ class Renderer:
             )
         if options.math not in MATH_MODES:
             raise ConfigError(f"math must be one of {', '.join(MATH_MODES)}, not {options.math!r}")
+        if options.code_highlight not in CODE_HIGHLIGHTS:
+            raise ConfigError(
+                f"code_highlight must be one of {', '.join(CODE_HIGHLIGHTS)}, "
+                f"not {options.code_highlight!r}"
+            )
         unknown = [kind for kind, _ in options.alert_titles if kind not in KINDS]
         if unknown:
             raise ConfigError(
@@ -116,7 +122,9 @@ class Renderer:
             raise ConfigError("tab_size must be at least 1")
         self.options = options
         self._theme_css = load_theme(options.theme)
-        self._highlighter = CodeHighlighter(options.code_theme, options.tab_size)
+        self._highlighter = CodeHighlighter(
+            options.code_theme, options.tab_size, options.code_highlight
+        )
         self._css = minify_css(
             "\n".join((self._theme_css, self._highlighter.css(), options.user_css))
         )
@@ -148,6 +156,7 @@ class Renderer:
         self._markdown.before_render_hooks.append(lambda _md, state: rewrite_details(state.tokens))
         self._math = MathRenderer()
         self._lock = threading.Lock()
+        self._variants: dict[tuple[tuple[str, object], ...], Renderer] = {}
         self._inliner = css_inline.CSSInliner(minify_css=True)
         root = self._inliner.inline_fragment('<section class="wx"></section>', self._css)
         found = _ROOT_COLOR.search(_CLASS.sub("", root))
@@ -168,6 +177,19 @@ class Renderer:
     def fingerprint(self) -> str:
         """Changes whenever the same Markdown could render differently (version, CSS, options)."""
         return self._fingerprint
+
+    def variant(self, **changes: object) -> Renderer:
+        """A renderer with some options changed, built once and kept (the fitting ladder's rungs)."""
+        key = tuple(sorted(changes.items()))
+        if not key:
+            return self
+        with self._lock:
+            found = self._variants.get(key)
+        if found is None:
+            found = Renderer(replace(self.options, **changes))  # type: ignore[arg-type]
+            with self._lock:
+                found = self._variants.setdefault(key, found)
+        return found
 
     def render(
         self,
@@ -206,6 +228,9 @@ class Renderer:
                 images=images,
                 generated=MappingProxyType(generated),
                 text_length=visible_length(html),
+                wechat_length=len(html)
+                - session.image_src_chars
+                + session.image_count * UPLOADED_URL_CHARS,
                 unpaired_emphasis=tuple(self._inline.strays),
             )
 
@@ -259,6 +284,8 @@ class Renderer:
         generated[src] = image.data
         if session.image_url is not None:
             src = session.image_url(src)
+        session.image_src_chars += len(escape(src))
+        session.image_count += 1
         size = f"width:{image.width_em:.3f}em"
         align = "max-width:100%" if display else f"vertical-align:-{image.depth_em:.3f}em"
         return f'<img src="{escape(src)}" style="{size};{align}">'

@@ -121,3 +121,27 @@ def test_check_warns_about_a_wikilink_to_no_post_and_the_article_shows_its_text(
         "content/source.md:7: warning: link to `不存在的笔记`: no post of this repository answers "
         "to it; it is shown as plain text"
     ) in out.splitlines()
+
+
+def test_on_a_detected_hugo_site_a_ref_to_an_unpublished_post_is_its_permalink(
+    tmp_path: Path,
+) -> None:
+    root = init_repo(tmp_path / "hugo")
+    write(
+        root / "hugo.toml",
+        'baseURL = "https://example.org/blog/"\n[permalinks]\nposts = "/:year/:slug/"\n',
+    )
+    write(
+        root / "content/posts/a.md",
+        post("第一篇", '下一篇见[这里]({{< ref "b.md" >}})。\n', date="2024-05-01"),
+    )
+    write(
+        root / "content/posts/b.md",
+        post("第二篇", "未完。\n", date="2024-06-01", draft="true", slug="b"),
+    )
+    commit_all(root)
+    settings = load_settings(root, {}, environ=ENV)
+    Engine(settings).run(dry_run=True)
+    html = (root / ".wxsync/preview/posts/a.html").read_text(encoding="utf-8")
+    assert "这里<sup" in html and "https://example.org/blog/2024/b/" in html
+    assert "ref" not in html.replace("references", "")

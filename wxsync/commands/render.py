@@ -59,10 +59,12 @@ def options_from_args(args: argparse.Namespace, start: Path | None = None) -> Re
 
 
 def generator_at(start: Path) -> str:
-    """The site generator whose syntax posts under `start` use (from `wxsync.yml`)."""
+    """The site generator whose syntax posts under `start` use (detected, or from `wxsync.yml`)."""
     from wxsync.config import load_settings
+    from wxsync.site import detect
 
-    return load_settings(start, {}).site.generator
+    settings = load_settings(start, {})
+    return detect(settings.root, settings.site).generator
 
 
 def register(subparsers: Any) -> None:

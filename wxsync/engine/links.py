@@ -12,16 +12,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wxsync.content.links import PostIndex
+from wxsync.content.post import load_post
 from wxsync.content.syntax.scanner import POST_LINK
 from wxsync.engine.state import PUBLISHED, PostRecord, State
+
+if TYPE_CHECKING:
+    from wxsync.config import Settings
+    from wxsync.site import Site
 
 SiteUrl = Callable[[str], str]  # a post's path → its address on the site ("" if unknown)
 
 
 def no_site_url(path: str) -> str:
     return ""
+
+
+def site_addresses(settings: Settings, site: Site) -> SiteUrl:
+    """Posts' addresses on the detected site, each worked out once (reading its front matter)."""
+    known: dict[str, str] = {}
+
+    def address(path: str) -> str:
+        if path not in known:
+            loaded = load_post(
+                settings.root, path, timezone=settings.timezone, generator=site.generator
+            )
+            known[path] = site.post_url(path, loaded.post) if loaded.post else ""
+        return known[path]
+
+    return address
 
 
 @dataclass

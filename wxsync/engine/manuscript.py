@@ -26,8 +26,9 @@ from wxsync.engine.state import PUBLISHED, PostRecord, parse_iso
 
 if TYPE_CHECKING:
     from wxsync.engine.links import LinkResolver
-    from wxsync.images import ImageRef
+    from wxsync.images import ImageRef, Places
     from wxsync.render import Fitted, Renderer, RenderOptions, RenderResult
+    from wxsync.site import Site
 
 CONTENT_CHAR_LIMIT = 20_000
 CONTENT_BYTE_LIMIT = 1_000_000
@@ -56,6 +57,7 @@ class Manuscript:
     links: dict[str, str] = field(default_factory=dict)  # linked post → the address it got
     link_urls: dict[str, str] = field(default_factory=dict)  # link as written → address
     problems: tuple[Problem, ...] = ()
+    source_url: str = ""  # the 阅读原文 link: front matter's, else the post's address on its site
     parts: tuple[Part, ...] = ()  # a post too long for one article, split (else empty)
 
     @property
@@ -186,18 +188,24 @@ def examine(
     renderer: Renderer,
     fingerprint: str,
     *,
+    site: Site | None = None,
     links: LinkResolver | None = None,
 ) -> Manuscript:
     """Read, render, resolve and check one post. Touches no network.
 
     Whatever goes wrong with one post stays that post's problem: an unexpected exception (a
     wxsync bug some post's text provoked) becomes one `path:line` error saying what failed,
-    and `check`, `sync` and `sync --dry-run` go on with the other posts.
-    With `links`, links to other posts get their addresses (see `wxsync.engine.links`).
+    and `check`, `sync` and `sync --dry-run` go on with the other posts. `site` is the run's
+    detected site (detected here when not given). With `links`, links to other posts get their
+    addresses (see `wxsync.engine.links`).
     """
     source_id = index.id_of(path) or ""
     try:
-        return _examine(path, settings, index, renderer, fingerprint, links=links)
+        if site is None:
+            from wxsync.site import detect
+
+            site = detect(settings.root, settings.site)
+        return _examine(path, settings, index, renderer, fingerprint, site=site, links=links)
     except Exception as exc:  # one post's failure must not end the run
         return crashed(path, source_id, fingerprint, exc)
 
@@ -218,18 +226,20 @@ def _examine(
     renderer: Renderer,
     fingerprint: str,
     *,
+    site: Site,
     links: LinkResolver | None,
 ) -> Manuscript:
     from wxsync.images import ImageError
 
     root = settings.root
     source_id = index.id_of(path) or ""
+    places = places_of(site, index)
     loaded = load_post(
         root,
         path,
         default_author=settings.author,
         timezone=settings.timezone,
-        generator=settings.site.generator,
+        generator=site.generator,
     )
     problems = list(loaded.problems)
     post = loaded.post
@@ -241,14 +251,7 @@ def _examine(
     fitted = fit_article(renderer, post.body, link_url=link_url)
     result = fitted.result
     problems += _missing_links(post, linked.missing if linked else [])
-    images: dict[str, ImageRef] = {}
-    for src in result.images:
-        if src in result.generated:
-            continue
-        try:
-            images[src] = _resolve_checked(src, root / path, root)
-        except ImageError as exc:
-            problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
+    images = _resolve_images(post, result, root, places, problems)
 
     for snippet in result.unpaired_emphasis:
         problems.append(
@@ -263,7 +266,7 @@ def _examine(
 
     cover = None
     try:
-        cover = _choose_cover(post, images, settings)
+        cover = _choose_cover(post, images, settings, places)
     except ImageError as exc:
         if post.cover:
             problems.append(Problem(path, _cover_line(post), f"cover {post.cover}: {exc.message}"))
@@ -276,7 +279,8 @@ def _examine(
     problems.extend(length_problems)
 
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
-    deps = _deps(refs, root, index)
+    deps = _dependencies(refs, root, index)
+    source_url, from_site = _source_url(post, site)
     hashed: dict[str, object] = {
         "md": source_id,
         "deps": sorted(deps.items()),
@@ -287,6 +291,8 @@ def _examine(
         # The addresses links got are part of the article (absent without links, so posts
         # without any keep the hash they always had).
         hashed["links"] = sorted(linked.targets.items())
+    if from_site:  # the site's configuration, not the post, changed the article
+        hashed["site_url"] = source_url
     content_hash = _digest(hashed)
     return Manuscript(
         path=path,
@@ -300,8 +306,64 @@ def _examine(
         links=dict(linked.targets) if linked else {},
         link_urls=dict(linked.urls) if linked else {},
         problems=tuple(problems),
+        source_url=source_url,
         parts=parts,
     )
+
+
+def _resolve_images(
+    post: Post, result: RenderResult, root: Path, places: Places, problems: list[Problem]
+) -> dict[str, ImageRef]:
+    """Every body image the post uses, resolved; each one that cannot be is a problem."""
+    from wxsync.images import ImageError
+
+    images: dict[str, ImageRef] = {}
+    for src in result.images:
+        if src in result.generated:
+            continue
+        try:
+            images[src] = _resolve_checked(src, root / post.path, root, places)
+        except ImageError as exc:
+            problems.append(Problem(post.path, line_of(post, src), f"image {src}: {exc.message}"))
+    return images
+
+
+def _dependencies(refs: list[ImageRef], root: Path, index: SourceIndex) -> dict[str, str | None]:
+    """The files and URLs the article is made of besides the post, with their content ids."""
+    deps: dict[str, str | None] = {}
+    for ref in refs:
+        if ref.kind == "remote" and ref.url:
+            deps[ref.url] = ""
+        elif ref.path is not None:
+            relative = ref.path.relative_to(root.resolve()).as_posix()
+            deps[relative] = index.id_of(relative)
+    return deps
+
+
+def places_of(site: Site, index: SourceIndex) -> Places:
+    """Where the site's generator finds images, for `resolve`."""
+    from wxsync.images import Places
+
+    return Places(
+        static=site.static,
+        base_path=site.base_path,
+        asset_folders=site.asset_folders,
+        by_name=index.by_name() if site.vault else {},
+    )
+
+
+def _source_url(post: Post, site: Site) -> tuple[str, bool]:
+    """The 阅读原文 link, and whether it came from the site rather than the post's front matter."""
+    from wxsync.content.post import SOURCE_URL_LIMIT
+
+    if post.wechat.source_url_off:
+        return "", False
+    if post.wechat.source_url:
+        return post.wechat.source_url, False
+    url = site.post_url(post.path, post)
+    if len(url.encode("utf-8")) > SOURCE_URL_LIMIT:
+        return "", False
+    return url, bool(url)
 
 
 def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
@@ -390,22 +452,28 @@ def _split_long(
     return tuple(parts), None
 
 
-def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
+def _resolve_checked(
+    src: str, post_file: Path, root: Path, places: Places | None = None
+) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
-    from wxsync.images import resolve
+    from wxsync.images import NOWHERE, resolve
 
-    return resolve(src, post_file, root)
+    return resolve(src, post_file, root, places or NOWHERE)
 
 
-def _choose_cover(post: Post, images: dict[str, ImageRef], settings: Settings) -> Cover:
+def _choose_cover(
+    post: Post, images: dict[str, ImageRef], settings: Settings, places: Places
+) -> Cover:
     """Front matter, else the first body image, else the configured default, else a generated one."""
     root = settings.root
     if post.cover:
-        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root))
+        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root, places))
     if images:
         return Cover("first image", next(iter(images.values())))
     if settings.default_cover:
-        return Cover("default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root))
+        return Cover(
+            "default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root, places)
+        )
     return Cover("generated")
 
 
@@ -422,18 +490,6 @@ def line_of(post: Post, needle: str) -> int:
     if position < 0:
         return post.body_line
     return post.body_line + post.body.count("\n", 0, position)
-
-
-def _deps(refs: list[ImageRef], root: Path, index: SourceIndex) -> dict[str, str | None]:
-    """The files and URLs a post's images come from, with their content ids."""
-    deps: dict[str, str | None] = {}
-    for ref in refs:
-        if ref.kind == "remote" and ref.url:
-            deps[ref.url] = ""
-        elif ref.path is not None:
-            relative = ref.path.relative_to(root.resolve()).as_posix()
-            deps[relative] = index.id_of(relative)
-    return deps
 
 
 def _missing_links(post: Post, urls: list[str]) -> list[Problem]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
 from wxsync.content.links import PostIndex
-from wxsync.engine.links import LinkResolver, SiteUrl, no_site_url
+from wxsync.engine.links import LinkResolver, SiteUrl, site_addresses
 from wxsync.engine.manuscript import (
     Manuscript,
     examine,
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from wxsync.engine.broadcaster import Broadcaster
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
+    from wxsync.site import Site
     from wxsync.wechat.client import WeChatClient
 
 log = logging.getLogger("wxsync.engine.sync")
@@ -114,7 +115,7 @@ class Engine:
         site_url: SiteUrl | None = None,
     ) -> None:
         self.settings = settings
-        self.site_url = site_url or site_url_of(settings)
+        self._site_url = site_url  # None: the detected site's addresses
         self._client_factory = client_factory or (lambda: make_client(settings))
         self._client: WeChatClient | None = None
         self.progress = progress or (lambda _line: None)
@@ -132,6 +133,7 @@ class Engine:
         self._unsaved = False
         self._links: LinkResolver | None = None
         self._plan_settings = PlanSettings()
+        self._site: Site | None = None
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -148,9 +150,12 @@ class Engine:
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
+        if dry_run:
+            self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
-        self._links = LinkResolver(PostIndex.build(paths), self.state, self.site_url)
+        addresses = self._site_url or site_addresses(settings, self.site)
+        self._links = LinkResolver(PostIndex.build(paths), self.state, addresses)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
         messages, _singles = group(facts, settings.mode)
@@ -229,6 +234,15 @@ class Engine:
             raise ConfigError(f"--only: {path} is outside the repository") from None
 
     @property
+    def site(self) -> Site:
+        """The repository's site generator and rules, detected once per engine."""
+        if self._site is None:
+            from wxsync.site import detect
+
+            self._site = detect(self.settings.root, self.settings.site)
+        return self._site
+
+    @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
             from wxsync.render import Renderer
@@ -264,7 +278,13 @@ class Engine:
     def _examine(self, path: str) -> Manuscript:
         assert self._index is not None
         return examine(
-            path, self.settings, self._index, self.renderer, self.fingerprint, links=self._links
+            path,
+            self.settings,
+            self._index,
+            self.renderer,
+            self.fingerprint,
+            site=self.site,
+            links=self._links,
         )
 
     def _remember(self, path: str, manuscript: Manuscript) -> None:
@@ -611,11 +631,6 @@ class Engine:
             if isinstance(result, WxsyncError) and self.halt.check(result):
                 break
         return results
-
-
-def site_url_of(settings: Settings) -> SiteUrl:
-    """A post's address on the site, for links to posts not on WeChat yet."""
-    return no_site_url
 
 
 def _passive_status(kind: Kind) -> str:

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     site = detect(settings.root, settings.site)
     print(site.describe())
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
-    paths = index.posts(settings.content_dir)
+    paths = index.posts(*settings.content_dirs)
     if args.path and Path(args.path).is_file():
         wanted = Path(args.path).resolve().relative_to(settings.root.resolve()).as_posix()
         paths = [p for p in paths if p == wanted] or [wanted]

@@ -147,7 +147,7 @@ class Engine:
         if dry_run:
             self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
-        paths = index.posts(settings.content_dir)
+        paths = index.posts(*settings.content_dirs)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
         messages, _singles = group(facts, settings.mode)

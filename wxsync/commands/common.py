@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from wxsync.config import Settings, find_root, load_settings
+from wxsync.errors import ConfigError
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False) -> None:
@@ -24,7 +25,10 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False
         )
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace, *, narrow: bool = True) -> Settings:
+    """Settings for a command; a path argument becomes the content folder when `narrow`."""
+    if getattr(args, "path", None) and not Path(args.path).exists():
+        raise ConfigError(f"{args.path}: no such file or folder")
     start = Path(args.path) if getattr(args, "path", None) else Path.cwd()
     if start.is_file():
         start = start.parent
@@ -35,7 +39,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "api_base": getattr(args, "api_base", None),
         "jobs": getattr(args, "jobs", None),
     }
-    if getattr(args, "path", None):
+    if getattr(args, "path", None) and narrow:
         root = find_root(start)
         target = Path(args.path).resolve()
         folder = target.parent if target.is_file() else target
@@ -44,6 +48,23 @@ def settings_from(args: argparse.Namespace) -> Settings:
         except ValueError:
             overrides["content"] = str(folder)
     return load_settings(start, overrides)
+
+
+def path_scope(args: argparse.Namespace, settings: Settings) -> tuple[str, list[str]]:
+    """The folder a path argument narrows a run to, and the single post when it names a file.
+
+    The folder is relative to the repository root; ("", []) without a path argument.
+    """
+    if not getattr(args, "path", None):
+        return "", []
+    target = Path(args.path).resolve()
+    try:
+        relative = target.relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        raise ConfigError(f"{args.path}: outside the repository {settings.root}") from None
+    if target.is_file():
+        return PurePosixPath(relative).parent.as_posix(), [str(target)]
+    return relative, []
 
 
 def err(line: str) -> None:

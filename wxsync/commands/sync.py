@@ -6,7 +6,7 @@ import argparse
 import signal
 from typing import TYPE_CHECKING, Any
 
-from wxsync.commands.common import add_settings_arguments, err, settings_from
+from wxsync.commands.common import add_settings_arguments, err, path_scope, settings_from
 
 if TYPE_CHECKING:
     from wxsync.report import SyncReport
@@ -51,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.engine.sync import Engine
     from wxsync.report import table
 
-    settings = settings_from(args)
+    settings = settings_from(args, narrow=False)
+    scope, only = path_scope(args, settings)
     engine = Engine(settings, progress=err)
-    report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
+    report = engine.run(
+        dry_run=args.dry_run, only=[*(args.only or ()), *only], retry=args.retry, scope=scope
+    )
     print(report.to_json() if args.json else table(report, verbose=args.all))
     return 1 if report.failed else 0
 
@@ -70,7 +73,8 @@ def run_ci(args: argparse.Namespace) -> int:
     actions = Actions(os.environ)
     # Before anything else is printed: the runner must know what to hide.
     actions.mask(os.environ.get("WECHAT_APPSECRET"))
-    settings = settings_from(args)
+    settings = settings_from(args, narrow=False)
+    scope, only = path_scope(args, settings)
     actions.mask(settings.secret)
 
     def progress(line: str) -> None:
@@ -88,7 +92,12 @@ def run_ci(args: argparse.Namespace) -> int:
     report = None
     try:
         with actions.group("wxsync sync" + (" (dry run)" if args.dry_run else "")):
-            report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
+            report = engine.run(
+                dry_run=args.dry_run,
+                only=[*(args.only or ()), *only],
+                retry=args.retry,
+                scope=scope,
+            )
         print(report.to_json() if args.json else table(report, verbose=args.all), flush=True)
         actions.annotate(report)
         actions.write_outputs(report)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
@@ -59,6 +59,9 @@ log = logging.getLogger("wxsync.engine.sync")
 
 CACHE_FILE = ".wxsync/cache/ids.json"
 PREVIEW_DIR = ".wxsync/preview"
+PRIVATE_PATTERNS = (
+    "# written by wxsync: local files that must not be committed\npreview/\ncache/\n*.lock\n*.tmp\n"
+)
 MAX_POLL_DELAY = 15.0
 
 
@@ -128,40 +131,103 @@ class Engine:
         only: Iterable[str] = (),
         retry: bool = False,
         previews: bool = True,
+        scope: str = "",
     ) -> SyncReport:
-        """Sync (or with `dry_run`, plan and write previews, when `previews`); see the module doc."""
+        """Sync (or with `dry_run`, plan and write previews, when `previews`); see the module doc.
+
+        `scope` (a repository-relative folder) narrows the run to the posts under it, as `only`
+        narrows it to single posts. A narrowed run never counts the posts it does not see as
+        removed: deleting needs the whole content folder in view.
+        """
+        if previews or not dry_run:
+            ignore_private_files(self.settings.root)
+        if dry_run:
+            return self._run(dry_run=True, only=only, retry=retry, previews=previews, scope=scope)
+        from wxsync.engine.lock import run_lock
+
+        with run_lock(self.settings.state_path):
+            return self._run(dry_run=False, only=only, retry=retry, previews=previews, scope=scope)
+
+    def _run(
+        self, *, dry_run: bool, only: Iterable[str], retry: bool, previews: bool, scope: str
+    ) -> SyncReport:
         settings = self.settings
+        only = list(only)
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         self.halt, self._publisher = Halt(), None
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
-        paths = index.posts(settings.content_dir)
+        folder = scope or settings.content
+        paths = index.posts(settings.path(folder))
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
+        renamed = self._carry_renames(facts, manuscripts)
 
         if not dry_run and self.state.intents():
             self._reconcile()
 
+        whole = not only and _covers(folder, settings.content)
         plan_settings = PlanSettings(
-            mode=settings.mode, delete_removed=settings.delete_removed, retry=retry
+            mode=settings.mode, delete_removed=settings.delete_removed and whole, retry=retry
         )
         actions = plan(facts, self.state, plan_settings, self.now())
         if only:
             actions = [a for a in actions if a.path in selected]
+        elif not whole:
+            actions = [a for a in actions if _under(a.path, folder)]
 
         if dry_run:
             self._dry_run(actions, manuscripts, previews=previews)
         else:
             for path, manuscript in manuscripts.items():
                 self._remember(path, manuscript)
-            self._unsaved = bool(manuscripts)
+            self._unsaved = bool(manuscripts) or bool(renamed)
             self._carry_out(actions, manuscripts)
             if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
                 self._save()
+        for outcome in self.report.outcomes:
+            if outcome.path in renamed:
+                note = f"renamed from {renamed[outcome.path]}"
+                outcome.message = f"{note}; {outcome.message}" if outcome.message else note
         index.save_cache()
         self.report.api_calls = sum(self._client.calls.values()) if self._client else 0
         self.report.halted = self.halt.reason
         return self.report
+
+    def _carry_renames(
+        self, facts: list[PostFacts], manuscripts: dict[str, Manuscript]
+    ) -> dict[str, str]:
+        """Give a renamed or moved post the record of the file it used to be (new path → old).
+
+        A post with no record whose old file is gone is the same post if it has the same
+        content (what Git's rename detection sees first), or else the same title as exactly one
+        vanished post. Without this, `git mv` would publish the post a second time.
+        """
+        assert self._index is not None
+        index = self._index
+        orphans = {
+            path: record
+            for path, record in self.state.posts.items()
+            if index.id_of(path) is None
+            and (record.draft_media_id or record.article_id or record.publish_id or record.intent)
+        }
+        renamed: dict[str, str] = {}
+        for post in facts:
+            if not orphans or post.path in self.state.posts:
+                continue
+            manuscript = manuscripts.get(post.path)
+            source = manuscript.source_id if manuscript else index.id_of(post.path)
+            same = [p for p, r in orphans.items() if r.source and r.source == source]
+            if not same:
+                same = [p for p, r in orphans.items() if r.title and r.title == post.title]
+            if len(same) != 1:
+                continue
+            old = same[0]
+            self.state.posts[post.path] = self.state.posts.pop(old)
+            del orphans[old]
+            renamed[post.path] = old
+            self.progress(f"{post.path}: renamed from {old}; its record moves with it")
+        return renamed
 
     def _select(self, paths: list[str], only: Iterable[str]) -> list[str]:
         wanted = {self._relative(p) for p in only}
@@ -470,6 +536,28 @@ class Engine:
             if isinstance(result, WxsyncError) and self.halt.check(result):
                 break
         return results
+
+
+def ignore_private_files(root: Path) -> None:
+    """Keep previews, caches and the lock out of commits: they may hold drafts not yet public."""
+    ignore = root / ".wxsync" / ".gitignore"
+    if ignore.is_file():
+        return
+    try:
+        ignore.parent.mkdir(parents=True, exist_ok=True)
+        ignore.write_text(PRIVATE_PATTERNS, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{ignore}: cannot write ({exc.strerror})") from None
+
+
+def _covers(folder: str, content: str) -> bool:
+    """Whether a run over `folder` sees every post of the content folder."""
+    return _under(content.rstrip("/") + "/x", folder)
+
+
+def _under(path: str, folder: str) -> bool:
+    prefix = PurePosixPath(folder.strip("/") or ".")
+    return prefix == PurePosixPath(".") or prefix in PurePosixPath(path).parents
 
 
 def _passive_status(kind: Kind) -> str:

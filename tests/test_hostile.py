@@ -1,0 +1,188 @@
+"""Hostile or unlucky repositories, odd files and broken answers (issue 13).
+
+Each test reproduces one way a user lost data, got a duplicate, leaked a secret or saw a
+traceback, against real git, real files and the emulator over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import commit_all, config, git, init_repo, png, post, write
+from wxsync.cli import main
+from wxsync.config import load_settings
+from wxsync.engine.lock import LockedError, lock_path, run_lock
+from wxsync.engine.state import load
+from wxsync.engine.sync import Engine
+from wxsync.report import SyncReport
+from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
+from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
+
+ENV = {"WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": DEFAULT_SECRET}
+
+
+@pytest.fixture
+def blog(tmp_path: Path, emulator: EmulatorServer) -> Iterator[Path]:
+    root = init_repo(tmp_path / "blog")
+    write(root / "wxsync.yml", config(emulator.base_url, mode="draft"))
+    write(root / "content/2023/old.md", post("旧文"))
+    write(root / "content/2024/new.md", post("新文"))
+    write(root / "content/2024/other.md", post("另一篇"))
+    commit_all(root)
+    yield root
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("WXSYNC_API_BASE", raising=False)
+
+
+def sync(root: Path, **run: object) -> SyncReport:
+    settings = load_settings(root, {}, environ=ENV)
+    return Engine(settings, poll_delay=0.05).run(**run)  # type: ignore[arg-type]
+
+
+def statuses(report: SyncReport) -> dict[str, str]:
+    return {o.path: o.status for o in report.outcomes}
+
+
+def titles(control: EmulatorControl) -> list[str]:
+    return sorted(t for d in control.state()["drafts"] for t in d["titles"])
+
+
+# -- 1. a path argument narrows a run, never widens deletion ---------------------------------
+
+
+def test_sync_of_one_folder_with_delete_removed_deletes_nothing_outside_it(
+    blog: Path, control: EmulatorControl, cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(blog / "wxsync.yml", config(control.base_url, mode="draft", delete_removed="true"))
+    sync(blog)
+    assert len(titles(control)) == 3
+    monkeypatch.chdir(blog)
+    (blog / "content/2024/new.md").write_text(post("新文", "改过了。\n"), encoding="utf-8")
+    assert main(["sync", "content/2024"]) == 0
+    assert main(["sync", "content/2024/other.md"]) == 0
+    assert titles(control) == ["另一篇", "新文", "旧文"], "nothing outside the path is removed"
+    assert control.state()["calls"].get("/cgi-bin/draft/delete", 0) == 0
+    assert set(load(blog / ".wxsync/state.json").posts) == {
+        "content/2023/old.md",
+        "content/2024/new.md",
+        "content/2024/other.md",
+    }
+
+
+def test_sync_of_one_file_touches_only_that_file(
+    blog: Path,
+    control: EmulatorControl,
+    cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(blog)
+    assert main(["sync", "content/2024/new.md"]) == 0
+    assert titles(control) == ["新文"]
+
+
+def test_sync_of_a_folder_that_does_not_exist_is_a_usage_error(
+    blog: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(blog)
+    assert main(["sync", "nonexistent-dir", "--dry-run"]) == 2
+    assert "nonexistent-dir: no such file or folder" in capsys.readouterr().err
+
+
+# -- 2. duplicates -----------------------------------------------------------------------------
+
+
+def test_git_mv_of_a_published_post_keeps_its_record_and_publishes_nothing(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "wxsync.yml", config(control.base_url, mode="publish"))
+    sync(blog)
+    published = len(control.state()["published"])
+    git(blog, "mv", "content/2023/old.md", "content/2024/old-renamed.md")
+    commit_all(blog, "move")
+    report = sync(blog)
+    outcome = {o.path: o for o in report.outcomes}["content/2024/old-renamed.md"]
+    assert outcome.status == "unchanged"
+    assert "renamed from content/2023/old.md" in outcome.message
+    assert len(control.state()["published"]) == published, "not published a second time"
+    state = load(blog / ".wxsync/state.json")
+    assert "content/2023/old.md" not in state.posts
+    assert state.posts["content/2024/old-renamed.md"].article_id
+
+
+def test_a_renamed_and_edited_draft_is_updated_not_created_again(
+    blog: Path, control: EmulatorControl
+) -> None:
+    sync(blog)
+    (blog / "content/2023/old.md").rename(blog / "content/2023/older.md")
+    write(blog / "content/2023/older.md", post("旧文", "改了一点。\n"))
+    sync(blog)
+    calls = control.state()["calls"]
+    assert calls["/cgi-bin/draft/add"] == 3 and calls["/cgi-bin/draft/update"] == 1
+    assert titles(control) == ["另一篇", "新文", "旧文"]
+
+
+def test_a_second_sync_while_one_runs_is_refused_with_a_clear_message(
+    blog: Path, control: EmulatorControl
+) -> None:
+    settings = load_settings(blog, {}, environ=ENV)
+    with run_lock(settings.state_path):
+        with pytest.raises(
+            LockedError, match="another `wxsync sync` is running on this repository"
+        ):
+            sync(blog)
+    assert control.state()["calls"] == {} or not control.state()["drafts"]
+    assert len(sync(blog).outcomes) == 3, "the lock is released after the first run"
+
+
+def test_a_lock_file_left_by_a_killed_run_does_not_block_the_next(
+    blog: Path, control: EmulatorControl
+) -> None:
+    code = (
+        "import os, sys; from pathlib import Path; from wxsync.engine.lock import run_lock\n"
+        "with run_lock(Path(sys.argv[1])): os.kill(os.getpid(), 9)\n"
+    )
+    state = blog / ".wxsync/state.json"
+    killed = subprocess.run([sys.executable, "-c", code, str(state)], check=False)
+    assert killed.returncode == -9 and lock_path(state).is_file()
+    assert set(statuses(sync(blog)).values()) == {"drafted"}
+
+
+def test_two_sync_processes_at_once_draft_each_post_once(
+    blog: Path, control: EmulatorControl
+) -> None:
+    control.faults({"path": "/cgi-bin/draft/add", "delay_ms": 300})
+    env = {**os.environ, **ENV}
+    env.pop("GITHUB_ACTIONS", None)
+    command = [sys.executable, "-m", "wxsync.cli", "sync"]
+    first = subprocess.Popen(command, cwd=blog, env=env, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(command, cwd=blog, env=env, stderr=subprocess.PIPE, text=True)
+    outputs = [p.communicate(timeout=60)[1] for p in (first, second)]
+    assert sorted([first.returncode, second.returncode]) == [0, 1], outputs
+    assert any("another `wxsync sync` is running" in o for o in outputs)
+    assert titles(control) == ["另一篇", "新文", "旧文"]
+
+
+# -- 3. leaks ------------------------------------------------------------------------------------
+
+
+def test_previews_and_caches_are_git_ignored_by_wxsync_itself(blog: Path) -> None:
+    sync(blog, dry_run=True)
+    assert (blog / ".wxsync/preview").is_dir()
+    write(blog / ".wxsync/cache/ids.json", "{}")
+    untracked = git(blog, "status", "--porcelain", "--untracked-files=all")
+    assert ".wxsync/preview" not in untracked and ".wxsync/cache" not in untracked
+    assert ".wxsync/.gitignore" in untracked

@@ -6,7 +6,6 @@ traceback, against real git, real files and the emulator over real HTTP.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import commit_all, config, git, init_repo, png, post, write
+from tests.gitrepo import commit_all, config, git, init_repo, post, write
 from wxsync.cli import main
 from wxsync.config import load_settings
 from wxsync.engine.lock import LockedError, lock_path, run_lock
@@ -139,11 +138,11 @@ def test_a_second_sync_while_one_runs_is_refused_with_a_clear_message(
     blog: Path, control: EmulatorControl
 ) -> None:
     settings = load_settings(blog, {}, environ=ENV)
-    with run_lock(settings.state_path):
-        with pytest.raises(
-            LockedError, match="another `wxsync sync` is running on this repository"
-        ):
-            sync(blog)
+    with (
+        run_lock(settings.state_path),
+        pytest.raises(LockedError, match="another `wxsync sync` is running on this repository"),
+    ):
+        sync(blog)
     assert control.state()["calls"] == {} or not control.state()["drafts"]
     assert len(sync(blog).outcomes) == 3, "the lock is released after the first run"
 
@@ -186,3 +185,55 @@ def test_previews_and_caches_are_git_ignored_by_wxsync_itself(blog: Path) -> Non
     untracked = git(blog, "status", "--porcelain", "--untracked-files=all")
     assert ".wxsync/preview" not in untracked and ".wxsync/cache" not in untracked
     assert ".wxsync/.gitignore" in untracked
+
+
+def test_a_symlinked_post_is_a_check_error_and_never_read(
+    blog: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(blog, "config", "http.extraheader", "AUTHORIZATION: basic c2VjcmV0LXRva2Vu")
+    (blog / "content/cfg.md").symlink_to("../.git/config")
+    (blog / "content/env.md").symlink_to("/proc/self/environ")
+    monkeypatch.setenv("WECHAT_APPSECRET", "leaky-secret-value")
+    monkeypatch.chdir(blog)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "content/cfg.md:1: content/cfg.md is a symlink: posts must be regular files" in out
+    assert "content/env.md:1: content/env.md is a symlink" in out
+    assert main(["sync", "--dry-run"]) == 1
+    previews = blog / ".wxsync/preview"
+    leaked = [p for p in previews.rglob("*") if p.is_file() and b"c2VjcmV0" in p.read_bytes()]
+    assert (
+        not leaked and not (previews / "cfg.html").exists() and not (previews / "env.html").exists()
+    )
+    assert "leaky-secret-value" not in capsys.readouterr().out
+
+
+def test_a_symlinked_post_outside_git_is_not_read_either(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    write(root / "content/ok.md", post("好的"))
+    write(tmp_path / "secret.txt", "TOKEN=abc123\n")
+    (root / "content/link.md").symlink_to(tmp_path / "secret.txt")
+    report = sync(root, dry_run=True)
+    assert statuses(report) == {"content/link.md": "invalid", "content/ok.md": "planned"}
+    assert "is a symlink" in {o.path: o for o in report.outcomes}["content/link.md"].message
+
+
+def test_doctor_never_prints_a_password_in_the_api_base(
+    blog: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(blog)
+    main(["doctor", "--api-base", "http://user:hunter2-password@127.0.0.1:9"])
+    captured = capsys.readouterr()
+    assert "hunter2-password" not in captured.out + captured.err
+    assert "user:***@127.0.0.1" in captured.out + captured.err
+
+
+def test_credentials_in_any_url_are_masked() -> None:
+    from wxsync.redact import redact
+
+    assert (
+        redact("GET https://bot:s3cret@example.com/x failed")
+        == "GET https://bot:***@example.com/x failed"
+    )
+    assert redact("proxy http://user:pa%40ss@proxy:3128") == "proxy http://user:***@proxy:3128"
+    assert redact("https://ghp_abcdefgh@github.com/o/r") == "https://***@github.com/o/r"

@@ -7,6 +7,7 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from wxsync.commands.common import add_settings_arguments, err, path_scope, settings_from
+from wxsync.redact import redact
 
 if TYPE_CHECKING:
     from wxsync.report import SyncReport
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     report = engine.run(
         dry_run=args.dry_run, only=[*(args.only or ()), *only], retry=args.retry, scope=scope
     )
-    print(report.to_json() if args.json else table(report, verbose=args.all))
+    print(redact(report.to_json() if args.json else table(report, verbose=args.all)))
     return 1 if report.failed else 0
 
 
@@ -98,7 +99,9 @@ def run_ci(args: argparse.Namespace) -> int:
                 retry=args.retry,
                 scope=scope,
             )
-        print(report.to_json() if args.json else table(report, verbose=args.all), flush=True)
+        print(
+            redact(report.to_json() if args.json else table(report, verbose=args.all)), flush=True
+        )
         actions.annotate(report)
         actions.write_outputs(report)
         actions.write_summary(report)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -117,16 +117,48 @@ def load_post(
     root: Path, path: str, *, default_author: str = "", timezone: str = "Asia/Shanghai"
 ) -> LoadResult:
     """Read and validate one post; `path` is relative to `root`."""
+    refused = not_a_regular_file(root, path)
+    if refused:
+        return LoadResult(None, (Problem(path, 1, refused),))
     try:
         raw = (root / path).read_bytes()
-    except OSError as exc:
-        return LoadResult(None, (Problem(path, 1, f"cannot read the file: {exc.strerror}"),))
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return LoadResult(None, (Problem(path, 1, f"cannot read the file: {reason}"),))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return LoadResult(None, (Problem(path, line, "not UTF-8 text: save the file as UTF-8"),))
     return parse_post(path, text, default_author=default_author, timezone=timezone)
+
+
+def not_a_regular_file(root: Path, path: str) -> str:
+    """Why `path` must not be read as a post ("" if it may be).
+
+    A post is published, so reading one through a symlink could publish whatever it points
+    at: `.git/config` with the checkout token in it, or `/proc/self/environ` with the secrets.
+    Only regular files inside the repository, outside `.git/`, are posts.
+    """
+    parts = PurePosixPath(path).parts
+    if ".git" in parts:
+        return "is inside .git/: posts live in the content folder, never in git's own files"
+    current = root
+    for part in parts:
+        current = current / part
+        try:
+            if current.is_symlink():
+                return (
+                    f"{current.relative_to(root).as_posix()} is a symlink: posts must be regular "
+                    "files inside the repository (copy the file instead of linking it)"
+                )
+        except (OSError, ValueError):
+            return "cannot be read (an unusable file name): rename it"
+    try:
+        odd = (root / path).exists() and not (root / path).is_file()
+    except (OSError, ValueError):
+        odd = True
+    return "is not a regular file: posts must be Markdown files" if odd else ""
 
 
 def parse_post(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -164,14 +165,21 @@ class SourceIndex:
     def _stat_id(self, path: str) -> str | None:
         full = self.root / path
         try:
-            info = full.stat()
-        except OSError:
+            info = full.lstat()
+        except (OSError, ValueError):
             return None
         key = [info.st_size, info.st_mtime_ns, info.st_ino]
         cached = self._cache.get(path)
         if cached is not None and cached[:3] == key:
             return str(cached[3])
-        digest = blob_id(full.read_bytes())
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+            return None  # a fifo or a device: reading it could block forever
+        try:
+            # A symlink is hashed as git hashes it, by its target's name: never read through it.
+            data = os.readlink(full).encode() if full.is_symlink() else full.read_bytes()
+        except OSError:
+            return None
+        digest = blob_id(data)
         self._cache[path] = [*key, digest]
         self._cache_dirty = True
         return digest

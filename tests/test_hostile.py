@@ -237,3 +237,103 @@ def test_credentials_in_any_url_are_masked() -> None:
     )
     assert redact("proxy http://user:pa%40ss@proxy:3128") == "proxy http://user:***@proxy:3128"
     assert redact("https://ghp_abcdefgh@github.com/o/r") == "https://***@github.com/o/r"
+
+
+# -- 4. tracebacks and crashes -----------------------------------------------------------------
+
+ALIAS_BOMB = "l0: &l0 [lol]\n" + "".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10)
+)
+
+
+def check_lines(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    monkeypatch.chdir(root)
+    code = main(["check"])
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("title: 日期\ndate: 2024-02-30\n", "content/bad.md:3: `date` '2024-02-30' is not a date"),
+        (ALIAS_BOMB + "title: *l9\n", "content/bad.md:8: YAML front matter: more than 50 aliases"),
+        ("+++", ""),
+    ],
+    ids=["impossible-date", "yaml-alias-bomb", "toml-3000-deep"],
+)
+def test_hostile_front_matter_is_that_posts_error_and_the_others_go_on(
+    blog: Path,
+    header: str,
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if header == "+++":
+        text = "+++\ntitle = 'x'\nv = " + "[" * 3000 + "]" * 3000 + "\n+++\nbody\n"
+        expected = "content/bad.md:3: TOML front matter: nested too deeply"
+    else:
+        text = "---\n" + header + "---\nbody\n"
+    write(blog / "content/bad.md", text)
+    code, out = check_lines(blog, monkeypatch, capsys)
+    assert code == 1 and expected in out, out
+    report = sync(blog, dry_run=True)
+    assert statuses(report)["content/bad.md"] == "invalid"
+    assert statuses(report)["content/2024/new.md"] == "planned"
+
+
+def test_an_impossible_date_in_wxsync_yml_is_one_clear_line(
+    blog: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(blog / "wxsync.yml", "mode: draft\ndate: 2024-02-30\n")
+    monkeypatch.chdir(blog)
+    assert main(["check"]) == 2
+    assert "unknown setting `date`" in capsys.readouterr().err
+    write(blog / "wxsync.yml", "mode: draft\n" + ALIAS_BOMB)
+    assert main(["check"]) == 2
+    assert "wxsync.yml:8: more than 50 aliases" in capsys.readouterr().err
+
+
+def test_html_nested_20000_deep_is_that_posts_error_not_a_segfault(
+    blog: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(blog / "content/deep.md", post("深", "<b>" * 20000 + "x" + "</b>" * 20000 + "\n"))
+    code, out = check_lines(blog, monkeypatch, capsys)
+    assert code == 1
+    assert "content/deep.md:4: HTML nested more than 200 levels deep" in out
+    result = subprocess.run(
+        [sys.executable, "-m", "wxsync.cli", "render", "content/deep.md"],
+        check=False,
+        cwd=blog,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "HTML nested more than 200 levels deep" in result.stderr
+
+
+def test_control_characters_are_stripped_with_a_warning(
+    blog: Path,
+    control: EmulatorControl,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write(blog / "content/ctl.md", post("标题\x01", "第一行\n\n坏\x01字符\x7f。\n"))
+    code, out = check_lines(blog, monkeypatch, capsys)
+    assert code == 0
+    assert "content/ctl.md:2: warning: control characters removed" in out
+    sync(blog)
+    draft = next(d for d in control.state()["drafts"] if d["titles"] == ["标题"])
+    content = draft["articles"][0]["content"]
+    assert "坏字符。" in content and "\\u0001" not in content and "\x01" not in content
+
+
+def test_a_symlink_loop_image_is_that_posts_error(
+    blog: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (blog / "content/loop.png").symlink_to("loop.png")
+    write(blog / "content/img.md", post("图", "![x](loop.png)\n"))
+    code, out = check_lines(blog, monkeypatch, capsys)
+    assert code == 1 and "content/img.md:5: image loop.png: cannot be resolved" in out

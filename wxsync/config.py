@@ -244,8 +244,16 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     import yaml
 
+    from wxsync.bounded import LimitError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})"
+        ) from None
+    except LimitError as exc:
+        raise ConfigError(f"{path}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

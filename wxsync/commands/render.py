@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.content.post import parse_post
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
+    from wxsync.render.renderer import RenderError
 
     files = [Path(name) for name in args.files]
     if len(files) > 1 and not args.out:
@@ -89,7 +90,12 @@ def run(args: argparse.Namespace) -> int:
     renderer = Renderer(options_from_args(args, files[0].resolve().parent))
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"--out {args.out}: cannot create the folder ({exc.strerror})"
+            ) from None
     failed = 0
     for path in files:
         try:
@@ -110,13 +116,21 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             continue
         document = loaded.post
-        result = renderer.render(document.body)
+        try:
+            result = renderer.render(document.body)
+        except RenderError as exc:
+            print(f"{path}:{document.body_line}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
         if out_dir is None:
             sys.stdout.write(result.html + "\n")
             continue
-        (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
-        for name, data in result.generated.items():
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        try:
+            (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
+            for name, data in result.generated.items():
+                target = out_dir / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        except OSError as exc:
+            raise ConfigError(f"--out {args.out}: cannot write there ({exc.strerror})") from None
     return 1 if failed else 0

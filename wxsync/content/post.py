@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wxsync.bounded import strip_control
 from wxsync.content import frontmatter
 
 TITLE_LIMIT = 32
@@ -164,6 +165,7 @@ def not_a_regular_file(root: Path, path: str) -> str:
 def parse_post(
     path: str, text: str, *, default_author: str = "", timezone: str = "Asia/Shanghai"
 ) -> LoadResult:
+    text, control_line = strip_control(text)
     try:
         document = frontmatter.split(text)
     except frontmatter.FrontMatterError as exc:
@@ -172,6 +174,15 @@ def parse_post(
         )
     reader = _Reader(path, document, timezone)
     post = reader.read(default_author)
+    if control_line:
+        reader.problems.append(
+            Problem(
+                path,
+                control_line,
+                "control characters removed (WeChat would show them as text such as \\u0001)",
+                "warning",
+            )
+        )
     return LoadResult(post, tuple(reader.problems))
 
 

@@ -151,6 +151,7 @@ def examine(
 ) -> Manuscript:
     """Read, render, resolve and check one post. Touches no network."""
     from wxsync.images import ImageError
+    from wxsync.render.renderer import RenderError
 
     root = settings.root
     source_id = index.id_of(path) or ""
@@ -161,7 +162,12 @@ def examine(
         content_hash = _digest({"md": source_id, "render": fingerprint})
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
-    result = renderer.render(post.body)
+    try:
+        result = renderer.render(post.body)
+    except RenderError as exc:
+        problems.append(Problem(path, post.body_line, str(exc)))
+        content_hash = _digest({"md": source_id, "render": fingerprint})
+        return Manuscript(path, post, source_id, content_hash, problems=tuple(problems))
     images: dict[str, ImageRef] = {}
     for src in result.images:
         if src in result.generated:

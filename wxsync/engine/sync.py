@@ -361,7 +361,7 @@ class Engine:
             self.report.outcomes.append(outcome)
 
     def _write_preview(self, manuscript: Manuscript, folder: Path) -> Path | None:
-        if manuscript.post is None:
+        if manuscript.post is None or manuscript.render is None:
             return None
         content = (
             Path(manuscript.path).relative_to(self.settings.content)

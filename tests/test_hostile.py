@@ -337,3 +337,11 @@ def test_a_symlink_loop_image_is_that_posts_error(
     write(blog / "content/img.md", post("图", "![x](loop.png)\n"))
     code, out = check_lines(blog, monkeypatch, capsys)
     assert code == 1 and "content/img.md:5: image loop.png: cannot be resolved" in out
+
+
+def test_render_out_to_an_unwritable_place_names_the_flag(
+    blog: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(blog)
+    assert main(["render", "content/2024/new.md", "--out", "/proc/x"]) == 2
+    assert "wxsync: error: --out /proc/x: cannot create the folder" in capsys.readouterr().err

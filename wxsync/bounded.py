@@ -104,8 +104,8 @@ def _deepest_line(text: str) -> int:
 # `[^<>]` keeps the scan linear: an unclosed `<a` stops at the next `<`, not at the end.
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(/?)>")
 _VOID = frozenset(
-    ("area", "base", "br", "col", "embed", "hr", "img", "input")
-    + ("link", "meta", "param", "source", "track", "wbr")
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
 )
 
 

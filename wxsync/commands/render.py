@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wxsync.render import RenderOptions
+    from wxsync.render.options import RenderResult
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,12 +126,18 @@ def run(args: argparse.Namespace) -> int:
         if out_dir is None:
             sys.stdout.write(result.html + "\n")
             continue
-        try:
-            (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
-            for name, data in result.generated.items():
-                target = out_dir / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-        except OSError as exc:
-            raise ConfigError(f"--out {args.out}: cannot write there ({exc.strerror})") from None
+        _write_out(out_dir, path.stem, result, args.out)
     return 1 if failed else 0
+
+
+def _write_out(out_dir: Path, stem: str, result: RenderResult, flag: str) -> None:
+    from wxsync.errors import ConfigError
+
+    try:
+        (out_dir / f"{stem}.html").write_text(result.html, encoding="utf-8")
+        for name, data in result.generated.items():
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"--out {flag}: cannot write there ({exc.strerror})") from None

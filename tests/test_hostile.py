@@ -345,3 +345,59 @@ def test_render_out_to_an_unwritable_place_names_the_flag(
     monkeypatch.chdir(blog)
     assert main(["render", "content/2024/new.md", "--out", "/proc/x"]) == 2
     assert "wxsync: error: --out /proc/x: cannot create the folder" in capsys.readouterr().err
+
+
+def test_odd_file_names_anywhere_in_the_repository_do_not_stop_a_run(
+    blog: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (blog / os.fsdecode(b"content/latin1-\xe9t\xe9.md")).write_bytes(post("坏名").encode())
+    (blog / os.fsdecode(b"assets-\xff.png")).write_bytes(b"x")
+    commit_all(blog, "odd names")
+    write(blog / "content/line\nbreak.md", post("换行"))  # untracked
+    write(blog / "notes\nuntracked.txt", "x")
+    code, out = check_lines(blog, monkeypatch, capsys)
+    assert code == 1
+    assert "content/latin1-\ufffdt\ufffd.md:1: the file name is not UTF-8" in out
+    assert "content/line\\nbreak.md:1: the file name is not UTF-8 or holds a line break" in out
+    report = sync(blog, dry_run=True)
+    assert statuses(report)["content/2024/new.md"] == "planned"
+    assert statuses(report)["content/latin1-\ufffdt\ufffd.md"] == "invalid" and report.failed
+
+
+def test_an_unwritable_state_folder_stops_before_any_wechat_call(
+    blog: Path,
+    control: EmulatorControl,
+    cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Tests run as root, where chmod does not stop writes: a folder under a regular file does.
+    write(blog / "blocker", "a file, not a folder\n")
+    monkeypatch.chdir(blog)
+    assert main(["sync", "--state", "blocker/state.json"]) == 2
+    err = capsys.readouterr().err
+    assert "blocker/state.json: cannot write the state file there (" in err
+    assert "--state" in err and "Traceback" not in err
+    assert control.state()["calls"] == {}
+
+
+def test_a_state_file_that_cannot_be_saved_mid_run_stops_the_run_with_one_line(
+    blog: Path, control: EmulatorControl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wxsync.engine.state as state_module
+
+    real = state_module._save
+
+    def disk_full_once_a_draft_exists(state: state_module.State, path: Path) -> None:
+        if any(r.draft_media_id for r in state.posts.values()):
+            raise OSError(28, "No space left on device")
+        real(state, path)
+
+    monkeypatch.setattr(state_module, "_save", disk_full_once_a_draft_exists)
+    with pytest.raises(state_module.StateError, match="could not save the state file"):
+        sync(blog)
+    assert len(control.state()["drafts"]) == 1, "no WeChat work after the save failed"
+    assert len(load(blog / ".wxsync/state.json").intents()) == 1, "the intent is on disk"
+    monkeypatch.setattr(state_module, "_save", real)
+    sync(blog)
+    assert titles(control) == ["另一篇", "新文", "旧文"], "adopted, not drafted twice"

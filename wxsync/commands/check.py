@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from wxsync.engine.manuscript import examine, render_fingerprint, render_options
     from wxsync.engine.sources import SourceIndex
-    from wxsync.engine.sync import CACHE_FILE
+    from wxsync.engine.sync import CACHE_FILE, UNUSABLE_NAME
     from wxsync.render import Renderer
 
     settings = settings_from(args)
@@ -39,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
     renderer = Renderer(render_options(settings))
     fingerprint = render_fingerprint(renderer, settings)
     errors = warnings = 0
+    for name in index.unusable:
+        print(f"{name}:1: {UNUSABLE_NAME}")
+        errors += 1
     for path in paths:
         manuscript = examine(path, settings, index, renderer, fingerprint)
         for problem in manuscript.problems:

@@ -70,8 +70,15 @@ class Halt:
         """Stop the run if `error` concerns the whole account; True if it did."""
         from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
 
+        from wxsync.engine.state import StateError
+
         if isinstance(
-            error, CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError
+            error,
+            CredentialError
+            | IPNotWhitelistedError
+            | QuotaExhaustedError
+            | ConfigError
+            | StateError,
         ):
             self.reason = str(error)
             return True

@@ -34,6 +34,7 @@ class SourceIndex:
     _cache_dirty: bool = False
     _toplevel: Path | None = None
     _prefix: str = ""  # `root` relative to the git top level, with a trailing slash
+    unusable: list[str] = field(default_factory=list)  # post names `posts` had to leave out
 
     @classmethod
     def build(cls, root: Path, cache_path: Path | None = None) -> SourceIndex:
@@ -46,7 +47,12 @@ class SourceIndex:
         return index
 
     def posts(self, content_dir: Path) -> list[str]:
-        """Markdown posts under `content_dir`, skipping names that start with `_` or `.`."""
+        """Markdown posts under `content_dir`, skipping names that start with `_` or `.`.
+
+        Names that are not UTF-8 (or hold a line break) cannot be keys of the state file; they
+        are left out and listed, printably, in `unusable`, for the caller to report.
+        """
+        self.unusable = []
         try:
             prefix = PurePosixPath(content_dir.resolve().relative_to(self.root).as_posix())
         except ValueError:
@@ -57,6 +63,10 @@ class SourceIndex:
         for path in self.ids:
             pure = PurePosixPath(path)
             if pure.suffix.lower() != ".md":
+                continue
+            if not _usable_name(path):
+                if prefix == PurePosixPath(".") or prefix in pure.parents:
+                    self.unusable.append(printable(path))
                 continue
             if prefix != PurePosixPath(".") and prefix not in pure.parents:
                 continue
@@ -137,6 +147,12 @@ class SourceIndex:
         existing = [p for p in paths if (self.root / p).is_file()]
         if not existing or self._toplevel is None:
             return {}
+        # --stdin-paths takes one name a line: a name with a line break is hashed here instead.
+        odd = {p for p in existing if "\n" in p}
+        if odd:
+            existing = [p for p in existing if p not in odd]
+            hashed = {p: _blob_of(self.root / p) for p in odd}
+            return hashed | self._hash_with_git(existing)
         # hash-object reads paths relative to the top level, whatever the working directory.
         names = "".join(f"{self._prefix}{p}\n" for p in existing)
         output = _git(self._toplevel, "hash-object", "--stdin-paths", stdin=names)
@@ -185,6 +201,25 @@ class SourceIndex:
         return digest
 
 
+def _usable_name(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\n" not in path and "\r" not in path
+
+
+def printable(path: str) -> str:
+    """A file name as it can be shown: undecodable bytes and line breaks replaced."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text.replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _blob_of(full: Path) -> str:
+    """A file's id as git would compute it; a symlink by its target's name, never read through."""
+    return blob_id(os.readlink(full).encode() if full.is_symlink() else full.read_bytes())
+
+
 def blob_id(data: bytes) -> str:
     """Git's id for a blob with this content (SHA-1 object format)."""
     header = f"blob {len(data)}\0".encode()
@@ -208,5 +243,6 @@ def _git(root: Path, *args: str, stdin: str | None = None) -> str:
         text=True,
         check=True,
         encoding="utf-8",
+        errors="surrogateescape",  # a file name that is not UTF-8 must not stop the run
     )
     return result.stdout

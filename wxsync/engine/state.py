@@ -268,8 +268,35 @@ def load(path: Path) -> State:
     return State.from_json(data, str(path))
 
 
+def check_writable(path: Path) -> None:
+    """Fail before any WeChat call if the state file could not be saved after one.
+
+    Work done on WeChat but not recorded would be done again by the next run.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise StateError(
+            f"{path}: cannot write the state file there ({exc.strerror}); make its folder "
+            "writable or choose another place with --state"
+        ) from None
+    os.close(descriptor)
+    os.unlink(temporary)
+
+
 def save(state: State, path: Path) -> None:
     """Write atomically: a reader or a crash sees the old file or the new one, never half of one."""
+    try:
+        _save(state, path)
+    except OSError as exc:
+        raise StateError(
+            f"{path}: could not save the state file ({exc.strerror}); stopping so that nothing "
+            "is done on WeChat without a record — free the disk or fix the folder, then run again"
+        ) from None
+
+
+def _save(state: State, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = state.dumps().encode("utf-8")
     descriptor, temporary = tempfile.mkstemp(

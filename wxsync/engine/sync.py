@@ -44,6 +44,7 @@ from wxsync.engine.state import (
     SKIPPED,
     PostRecord,
     State,
+    check_writable,
     load,
     save,
 )
@@ -59,6 +60,7 @@ log = logging.getLogger("wxsync.engine.sync")
 
 CACHE_FILE = ".wxsync/cache/ids.json"
 PREVIEW_DIR = ".wxsync/preview"
+UNUSABLE_NAME = "the file name is not UTF-8 or holds a line break: rename the file"
 PRIVATE_PATTERNS = (
     "# written by wxsync: local files that must not be committed\npreview/\ncache/\n*.lock\n*.tmp\n"
 )
@@ -145,6 +147,7 @@ class Engine:
             return self._run(dry_run=True, only=only, retry=retry, previews=previews, scope=scope)
         from wxsync.engine.lock import run_lock
 
+        check_writable(self.settings.state_path)
         with run_lock(self.settings.state_path):
             return self._run(dry_run=False, only=only, retry=retry, previews=previews, scope=scope)
 
@@ -159,6 +162,10 @@ class Engine:
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         folder = scope or settings.content
         paths = index.posts(settings.path(folder))
+        if not only:
+            self.report.outcomes.extend(
+                Outcome(name, "", "none", INVALID, message=UNUSABLE_NAME) for name in index.unusable
+            )
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
         renamed = self._carry_renames(facts, manuscripts)

@@ -6,6 +6,7 @@ traceback, against real git, real files and the emulator over real HTTP.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -401,3 +402,32 @@ def test_a_state_file_that_cannot_be_saved_mid_run_stops_the_run_with_one_line(
     monkeypatch.setattr(state_module, "_save", real)
     sync(blog)
     assert titles(control) == ["另一篇", "新文", "旧文"], "adopted, not drafted twice"
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"title": 5}, "posts → content/2024/new.md: `title` should be text, not a number"),
+        ({"deps": "x"}, "posts → content/2024/new.md: `deps` should be an object of text values"),
+        ({"intent": {"op": "draft_add"}}, "`intent.hash` is missing"),
+        ({"intent": "x"}, "`intent` should be an object or null, not text 'x'"),
+        ([], "posts → content/2024/new.md: should be an object, not a list"),
+    ],
+    ids=["title-number", "deps-text", "intent-incomplete", "intent-text", "record-list"],
+)
+def test_every_state_file_oddity_is_one_clear_line(
+    blog: Path,
+    record: object,
+    expected: str,
+    *,
+    cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    state = {"version": 1, "posts": {"content/2024/new.md": record}}
+    write(blog / ".wxsync/state.json", json.dumps(state))
+    monkeypatch.chdir(blog)
+    assert main(["sync", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err, err
+    assert "restore the file from git" in err

@@ -68,9 +68,8 @@ class Halt:
 
     def check(self, error: WxsyncError) -> bool:
         """Stop the run if `error` concerns the whole account; True if it did."""
-        from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
-
         from wxsync.engine.state import StateError
+        from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
 
         if isinstance(
             error,

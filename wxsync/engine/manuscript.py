@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
 from wxsync.content.post import Post, Problem, load_post
+from wxsync.engine import marker
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import PostRecord, parse_iso
@@ -30,8 +31,6 @@ CONTENT_BYTE_LIMIT = 1_000_000
 # uploadimg answers URLs like http://mmbiz.qpic.cn/mmbiz_png/<~60 chars>/0?wx_fmt=png; local
 # paths are shorter, so the offline length check assumes every image URL is this long.
 WECHAT_URL_LENGTH = 120
-# The marker the engine adds to the root <section>; see `mark`.
-MARKER_PREFIX = "wxsync-"
 
 
 @dataclass(frozen=True)
@@ -229,18 +228,6 @@ def examine(
     )
 
 
-def mark(html: str, content_hash: str) -> str:
-    """Tag the root element with the content hash, so reconciliation can recognise our draft."""
-    marker = f'id="{marker_of(content_hash)}"'
-    if html.startswith("<section"):
-        return f"<section {marker}" + html[len("<section") :]
-    return f"<section {marker}>{html}</section>"
-
-
-def marker_of(content_hash: str) -> str:
-    return f"{MARKER_PREFIX}{content_hash[:16]}"
-
-
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
     from wxsync.images import resolve
@@ -270,7 +257,7 @@ def _cover_line(post: Post) -> int:
 def _estimated_length(result: RenderResult) -> int:
     html = result.html
     extra = sum(max(0, WECHAT_URL_LENGTH - len(src)) for src in result.images)
-    return len(html) + extra + len(' id="wxsync-0123456789abcdef"')
+    return len(html) + extra + marker.LENGTH
 
 
 def line_of(post: Post, needle: str) -> int:

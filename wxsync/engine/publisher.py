@@ -22,8 +22,8 @@ from wxsync.engine.manuscript import (
     CONTENT_CHAR_LIMIT,
     Manuscript,
     line_of,
-    mark,
 )
+from wxsync.engine.marker import mark, marker_for
 from wxsync.engine.plan import Action, Kind
 from wxsync.engine.state import (
     DRAFTED,
@@ -161,7 +161,7 @@ class Publisher:
         urls, thumb = self._urls_for(manuscript, uploads)
         html = mark(
             self.renderer.render(post.body, image_url=lambda src: urls.get(src, src)).html,
-            manuscript.hash,
+            marker_for(action.path, manuscript.hash),
         )
         if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:
             raise PostFailed(

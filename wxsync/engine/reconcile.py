@@ -3,8 +3,8 @@
 Before `draft/add` and `freepublish/submit` the engine records an intent in the state file. If
 the process dies, or the answer is lost, the intent is still there on the next start. WeChat has
 no idempotency keys, so we look: list the drafts (or published articles) updated since the
-intent, and adopt the one carrying our marker (`id="wxsync-<hash>"` on the root element, see
-`manuscript.mark`) and title. Only when nothing matches is the call made again.
+intent, and adopt the one carrying our marker with the intent's content hash (see
+`engine/marker.py`) and title. Only when nothing matches is the call made again.
 
 A submit is the delicate case: publishing is asynchronous, so an accepted job may not be listed
 yet. The intent is kept, and the listing checked again, until it is older than
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wxsync.engine.manuscript import marker_of
+from wxsync.engine import marker
 from wxsync.engine.state import DRAFTED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
 from wxsync.wechat.client import Page, WeChatClient
 from wxsync.wechat.errors import InvalidMediaError
@@ -51,7 +51,6 @@ class Resolution:
 
 def find(list_page: Lister, intent: Intent) -> Match | None:
     """The listed item that is the result of `intent`: our marker and title, updated after it."""
-    marker = marker_of(intent.hash)
     since = (parse_iso(intent.at) - SKEW).timestamp()
     fallback: Match | None = None
     any_marker = False
@@ -62,12 +61,12 @@ def find(list_page: Lister, intent: Intent) -> Match | None:
             key = str(item.get("media_id") or item.get("article_id") or "")
             for article in articles:
                 content = str(article.get("content", ""))
-                if "wxsync-" in content:
-                    any_marker = True
+                markers = marker.markers_in(content)
+                any_marker = any_marker or bool(markers)
                 if article.get("title") != intent.title:
                     continue
                 match = Match(key, str(article.get("url", "")))
-                if marker in content:
+                if any(m.is_version(intent.hash) for m in markers):
                     return match
                 if fallback is None and int(item.get("update_time", 0)) >= since:
                     fallback = match

@@ -23,6 +23,7 @@ from wxsync.engine.state import load
 from wxsync.engine.sync import Engine
 from wxsync.report import SyncReport
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
+from wxsync.wechat.client import WeChatClient
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
 
 ENV = {"WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": DEFAULT_SECRET}
@@ -431,3 +432,50 @@ def test_every_state_file_oddity_is_one_clear_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err, err
     assert "restore the file from git" in err
+
+
+def fast_sync(root: Path, **run: object) -> SyncReport:
+    """A sync whose client retries quickly (the default waits seconds between attempts)."""
+    from tests.conftest import FAST_RETRY
+    from wxsync.engine.sync import make_client
+
+    settings = load_settings(root, {}, environ=ENV)
+
+    def factory() -> WeChatClient:
+        client = make_client(settings)
+        client.retry = FAST_RETRY
+        return client
+
+    return Engine(settings, client_factory=factory, poll_delay=0.05).run(**run)  # type: ignore[arg-type]
+
+
+def test_a_malformed_draft_add_answer_is_settled_not_a_key_error(
+    blog: Path, control: EmulatorControl
+) -> None:
+    control.faults({"path": "/cgi-bin/draft/add", "errcode": 0, "after_success": True, "times": 1})
+    report = fast_sync(blog)
+    assert set(statuses(report).values()) == {"drafted"}
+    assert titles(control) == ["另一篇", "新文", "旧文"], "the draft behind the odd answer adopted"
+
+
+def test_a_malformed_answer_to_a_read_is_a_clear_error(client: WeChatClient, control: EmulatorControl) -> None:
+    from wxsync.wechat.errors import TransportError
+
+    control.faults({"path": "/cgi-bin/draft/count", "body": '{"errcode": 0, "total_count": "many"}'})
+    with pytest.raises(TransportError, match="the answer was malformed"):
+        client.count_drafts()
+
+
+# -- 5. hangs and wrong exits ------------------------------------------------------------------
+
+
+def test_a_token_endpoint_that_never_answers_stops_the_run_at_once(
+    blog: Path, control: EmulatorControl
+) -> None:
+    for name in ("a", "b", "c"):
+        write(blog / f"content/more-{name}.md", post(f"更多{name}"))
+    control.faults({"path": "/cgi-bin/stable_token", "drop": True})
+    report = fast_sync(blog)
+    assert report.failed and "no access token" in report.halted
+    assert control.state()["calls"]["/cgi-bin/stable_token"] <= 4, "one token attempt, not one per post"
+    assert all(o.status == "failed" for o in report.outcomes)

@@ -69,13 +69,19 @@ class Halt:
     def check(self, error: WxsyncError) -> bool:
         """Stop the run if `error` concerns the whole account; True if it did."""
         from wxsync.engine.state import StateError
-        from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
+        from wxsync.wechat.errors import (
+            CredentialError,
+            IPNotWhitelistedError,
+            QuotaExhaustedError,
+            TokenUnavailableError,
+        )
 
         if isinstance(
             error,
             CredentialError
             | IPNotWhitelistedError
             | QuotaExhaustedError
+            | TokenUnavailableError
             | ConfigError
             | StateError,
         ):

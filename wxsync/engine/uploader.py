@@ -187,7 +187,7 @@ class Uploader:
             listing = self.client.list_materials(page * 20, 20)
             for item in listing.items:
                 if item.get("name") == name:
-                    return Uploaded(str(item.get("url", "")), str(item["media_id"]))
+                    return Uploaded(str(item.get("url", "")), str(item.get("media_id", "")))
             if (page + 1) * 20 >= listing.total_count:
                 break
         return None

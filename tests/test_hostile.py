@@ -434,7 +434,7 @@ def test_every_state_file_oddity_is_one_clear_line(
     assert "restore the file from git" in err
 
 
-def fast_sync(root: Path, **run: object) -> SyncReport:
+def fast_sync(root: Path, read_timeout: float = 60.0, **run: object) -> SyncReport:
     """A sync whose client retries quickly (the default waits seconds between attempts)."""
     from tests.conftest import FAST_RETRY
     from wxsync.engine.sync import make_client
@@ -443,7 +443,7 @@ def fast_sync(root: Path, **run: object) -> SyncReport:
 
     def factory() -> WeChatClient:
         client = make_client(settings)
-        client.retry = FAST_RETRY
+        client.retry, client.timeout = FAST_RETRY, (5.0, read_timeout)
         return client
 
     return Engine(settings, client_factory=factory, poll_delay=0.05).run(**run)  # type: ignore[arg-type]
@@ -479,3 +479,36 @@ def test_a_token_endpoint_that_never_answers_stops_the_run_at_once(
     assert report.failed and "no access token" in report.halted
     assert control.state()["calls"]["/cgi-bin/stable_token"] <= 4, "one token attempt, not one per post"
     assert all(o.status == "failed" for o in report.outcomes)
+
+
+def test_a_draft_add_that_lands_after_the_timeout_is_adopted_not_made_twice(
+    blog: Path, control: EmulatorControl
+) -> None:
+    # WeChat works on the request for longer than the client waits: the immediate check finds
+    # nothing, and the draft appears afterwards.
+    control.faults({"path": "/cgi-bin/draft/add", "delay_ms": 1500, "times": 1})
+    first = fast_sync(blog, read_timeout=0.5)
+    late = [o for o in first.outcomes if o.status == "failed"]
+    assert len(late) == 1 and "may have succeeded" in late[0].message
+    assert load(blog / ".wxsync/state.json").posts[late[0].path].intent is not None
+    import time
+
+    time.sleep(1.5)  # the late draft lands
+    second = fast_sync(blog)
+    assert statuses(second)[late[0].path] == "unchanged", "adopted: drafted already"
+    assert load(blog / ".wxsync/state.json").posts[late[0].path].draft_media_id
+    assert titles(control) == ["另一篇", "新文", "旧文"], "no second draft"
+    assert control.state()["calls"]["/cgi-bin/draft/add"] == 3
+
+
+def test_a_pending_intent_with_the_api_unreachable_exits_1(
+    blog: Path, control: EmulatorControl, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import free_port
+
+    control.faults({"path": "/cgi-bin/draft/add", "drop": True, "times": 1})
+    fast_sync(blog)
+    assert load(blog / ".wxsync/state.json").intents()
+    monkeypatch.chdir(blog)
+    assert main(["sync", "--api-base", f"http://127.0.0.1:{free_port()}"]) == 1
+    assert "no access token" in capsys.readouterr().out

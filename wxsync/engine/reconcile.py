@@ -8,7 +8,9 @@ intent, and adopt the one carrying our marker with the intent's content hash (se
 
 A submit is the delicate case: publishing is asynchronous, so an accepted job may not be listed
 yet. The intent is kept, and the listing checked again, until it is older than
-`publish_settle`; only then is the job taken not to exist and the draft submitted again.
+`publish_settle`; only then is the job taken not to exist and the draft submitted again. A
+draft/add whose answer timed out may likewise still land: its intent is kept (checked once per
+run) until it is older than `publish_settle`.
 """
 
 from __future__ import annotations
@@ -110,6 +112,15 @@ class Reconciler:
     def _draft(self, record: PostRecord, intent: Intent) -> Resolution:
         match = find(self.client.list_drafts, intent)
         if match is None:
+            # A draft/add that timed out may still be running on WeChat's side and land later:
+            # only after the settle time does "not listed" prove it never happened.
+            age = (self.now() - parse_iso(intent.at)).total_seconds()
+            if age < self.settle:
+                return Resolution(
+                    False,
+                    f"a draft/add got no answer {age:.0f} s ago and is not listed yet; the post is "
+                    f"drafted again only once {self.settle:.0f} s (publish_settle) have passed",
+                )
             record.intent = None
             self.save()
             return Resolution(True, "the interrupted draft/add never landed; it will be made now")

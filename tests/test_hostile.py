@@ -458,10 +458,14 @@ def test_a_malformed_draft_add_answer_is_settled_not_a_key_error(
     assert titles(control) == ["另一篇", "新文", "旧文"], "the draft behind the odd answer adopted"
 
 
-def test_a_malformed_answer_to_a_read_is_a_clear_error(client: WeChatClient, control: EmulatorControl) -> None:
+def test_a_malformed_answer_to_a_read_is_a_clear_error(
+    client: WeChatClient, control: EmulatorControl
+) -> None:
     from wxsync.wechat.errors import TransportError
 
-    control.faults({"path": "/cgi-bin/draft/count", "body": '{"errcode": 0, "total_count": "many"}'})
+    control.faults(
+        {"path": "/cgi-bin/draft/count", "body": '{"errcode": 0, "total_count": "many"}'}
+    )
     with pytest.raises(TransportError, match="the answer was malformed"):
         client.count_drafts()
 
@@ -477,7 +481,9 @@ def test_a_token_endpoint_that_never_answers_stops_the_run_at_once(
     control.faults({"path": "/cgi-bin/stable_token", "drop": True})
     report = fast_sync(blog)
     assert report.failed and "no access token" in report.halted
-    assert control.state()["calls"]["/cgi-bin/stable_token"] <= 4, "one token attempt, not one per post"
+    assert control.state()["calls"]["/cgi-bin/stable_token"] <= 4, (
+        "one token attempt, not one per post"
+    )
     assert all(o.status == "failed" for o in report.outcomes)
 
 
@@ -502,7 +508,11 @@ def test_a_draft_add_that_lands_after_the_timeout_is_adopted_not_made_twice(
 
 
 def test_a_pending_intent_with_the_api_unreachable_exits_1(
-    blog: Path, control: EmulatorControl, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    blog: Path,
+    control: EmulatorControl,
+    cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from tests.conftest import free_port
 
@@ -512,3 +522,34 @@ def test_a_pending_intent_with_the_api_unreachable_exits_1(
     monkeypatch.chdir(blog)
     assert main(["sync", "--api-base", f"http://127.0.0.1:{free_port()}"]) == 1
     assert "no access token" in capsys.readouterr().out
+
+
+def edit(root: Path, name: str, title: str) -> None:
+    write(root / name, post(title, f"{title}，改过的正文。\n"))
+
+
+def test_a_cover_deleted_on_wechat_is_uploaded_again_and_the_draft_updated(
+    blog: Path, control: EmulatorControl, client: WeChatClient
+) -> None:
+    sync(blog)
+    state = load(blog / ".wxsync/state.json")
+    draft = state.posts["content/2024/new.md"].draft_media_id
+    cover = client.get_draft(draft)[0]["thumb_media_id"]
+    client.delete_material(cover)
+    edit(blog, "content/2024/new.md", "新文")
+    report = sync(blog)
+    assert statuses(report)["content/2024/new.md"] == "drafted"
+    assert client.get_draft(draft)[0]["thumb_media_id"] != cover, "same draft, new cover"
+    assert len(control.state()["drafts"]) == 3
+
+
+def test_a_reset_account_heals_instead_of_failing_forever(
+    blog: Path, control: EmulatorControl
+) -> None:
+    sync(blog)
+    control.reset()  # every material and draft gone
+    edit(blog, "content/2024/new.md", "新文")
+    report = sync(blog)
+    assert statuses(report)["content/2024/new.md"] == "drafted", report.outcomes
+    assert not report.failed
+    assert titles(control) == ["新文"]

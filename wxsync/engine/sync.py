@@ -316,6 +316,7 @@ class Engine:
                 clock=self.clock,
                 sleep=self.sleep,
                 poll_delay=self.poll_delay,
+                reupload=lambda work: self._upload_images([work]),
             )
         return self._publisher
 

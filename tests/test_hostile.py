@@ -553,3 +553,20 @@ def test_a_reset_account_heals_instead_of_failing_forever(
     assert statuses(report)["content/2024/new.md"] == "drafted", report.outcomes
     assert not report.failed
     assert titles(control) == ["新文"]
+
+
+def test_a_publish_job_lost_in_an_account_reset_fails_once_then_publishes_again(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "wxsync.yml", config(control.base_url, mode="publish", publish_timeout=0))
+    control.configure(publish_polls=1000)
+    first = sync(blog)
+    assert set(statuses(first).values()) == {"publishing"}
+    control.reset()
+    second = sync(blog)
+    assert set(statuses(second).values()) == {"failed"} and second.failed
+    assert all("no longer knows this publish job" in o.message for o in second.outcomes)
+    write(blog / "wxsync.yml", config(control.base_url, mode="publish"))
+    third = sync(blog)
+    assert set(statuses(third).values()) == {"published"}, third.outcomes
+    assert len(control.state()["published"]) == 3

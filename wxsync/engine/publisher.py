@@ -429,8 +429,13 @@ class Publisher:
 
     def _poll_once(self, path: str, record: PostRecord, outcome: Outcome) -> bool:
         """One `freepublish/get`; True when the job is finished (or cannot be checked now)."""
+        from wxsync.wechat.errors import InvalidRequestError, NotFoundError
+
         try:
             status = self.client.get_publish(record.publish_id)
+        except (InvalidRequestError, NotFoundError):
+            self._lost_job(path, record, outcome)
+            return True
         except WxsyncError as error:
             if self.halt.check(error):
                 return True
@@ -465,6 +470,30 @@ class Publisher:
                 self.progress(f"{path}: {outcome.message}")
             self._save()
         return True
+
+    def _lost_job(self, path: str, record: PostRecord, outcome: Outcome) -> None:
+        """WeChat no longer knows the publish job (the account was reset, or the job expired).
+
+        Asking again would get the same answer forever. The article is looked for among the
+        published ones; if it is not there, the job is forgotten so the next run publishes anew.
+        """
+        from wxsync.engine.reconcile import Reconciler
+
+        reconciler = Reconciler(self.client, self._save, settle=0, budget=0)
+        try:
+            with self._lock:
+                resolution = reconciler.lost_job(record)
+        except WxsyncError as error:
+            outcome.status = FAILED
+            outcome.message = (
+                f"WeChat no longer knows the publish job, and checking failed ({error})"
+            )
+            return
+        if record.status == PUBLISHED:
+            outcome.status, outcome.url, outcome.message = PUBLISHED, record.url, ""
+        else:
+            outcome.status, outcome.message = FAILED, resolution.message
+        self.progress(f"{path}: {resolution.message}")
 
     def delete(self, action: Action, record: PostRecord, outcome: Outcome) -> None:
         from wxsync.wechat.errors import InvalidMediaError, NotFoundError

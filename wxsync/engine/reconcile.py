@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxsync.engine import marker
-from wxsync.engine.state import DRAFTED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
+from wxsync.engine.state import DRAFTED, FAILED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
 from wxsync.wechat.client import Page, WeChatClient
 from wxsync.wechat.errors import InvalidMediaError
 
@@ -152,6 +152,28 @@ class Reconciler:
                 )
             self.sleep(wait)
             delay = min(delay * 2, 15.0)
+
+    def lost_job(self, record: PostRecord) -> Resolution:
+        """A publish job WeChat does not know: adopt its article if listed, else forget the job."""
+        at = record.updated_at or now_iso()
+        intent = Intent(op="submit", hash=record.publish_hash, title=record.title, at=at)
+        match = find(self.client.list_published, intent)
+        if match is not None:
+            self._adopt_article(record, intent, match)
+            return Resolution(True, "found the article of a publish job WeChat forgot; adopted it")
+        record.publish_id = record.publish_hash = ""
+        try:
+            self.client.get_draft(record.draft_media_id)
+        except InvalidMediaError:
+            record.draft_media_id = record.draft_hash = ""
+        message = (
+            "WeChat no longer knows this publish job (was the account reset?) and no article "
+            "came of it; the next run publishes the post again"
+        )
+        record.status = FAILED
+        record.fail(message, transient=True)
+        self.save()
+        return Resolution(False, message)
 
     def _adopt_article(self, record: PostRecord, intent: Intent, match: Match) -> None:
         record.article_id, record.url = match.id, match.url

@@ -570,3 +570,97 @@ def test_a_publish_job_lost_in_an_account_reset_fails_once_then_publishes_again(
     third = sync(blog)
     assert set(statuses(third).values()) == {"published"}, third.outcomes
     assert len(control.state()["published"]) == 3
+
+
+# -- 7. server-side requests -------------------------------------------------------------------
+
+
+@pytest.fixture
+def image_server() -> Iterator[tuple[str, list[str]]]:
+    import http.server
+    import threading
+
+    from tests.conftest import image_bytes
+
+    hits: list[str] = []
+    body = image_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            hits.append(self.path)
+            if self.path.startswith("/redirect"):
+                self.send_response(302)
+                self.send_header(
+                    "Location", f"http://127.0.0.1:{self.server.server_address[1]}/a.png"
+                )
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/a.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/x.png",
+        "http://0.0.0.0:{port}/a.png",
+        "http://localhost:{port}/a.png",
+    ],
+    ids=["loopback", "metadata", "private", "unspecified", "localhost"],
+)
+def test_remote_images_on_private_addresses_are_refused_by_default(
+    blog: Path, control: EmulatorControl, image_server: tuple[str, list[str]], url: str
+) -> None:
+    base, hits = image_server
+    url = url.format(port=base.rsplit(":", 1)[1])
+    write(blog / "content/ssrf.md", post("内网图", f"![x]({url})\n"))
+    report = fast_sync(blog)
+    outcome = {o.path: o for o in report.outcomes}["content/ssrf.md"]
+    assert outcome.status == "failed"
+    assert "loopback, private or link-local address" in outcome.message
+    assert "allow_private_hosts" in outcome.message
+    assert hits == [], "nothing was fetched"
+    assert statuses(report)["content/2024/new.md"] == "drafted"
+
+
+def test_the_metadata_endpoint_is_refused_before_any_connection_and_allowed_redirects_work(
+    image_server: tuple[str, list[str]],
+) -> None:
+    import requests
+
+    from wxsync.images import ImageError, fetch_remote
+
+    base, hits = image_server
+    session = requests.Session()
+    session.trust_env = False
+    with pytest.raises(ImageError, match="link-local"):
+        fetch_remote("http://169.254.169.254/", session)
+    assert fetch_remote(f"{base}/redirect", session, allow_private=True)
+    assert hits == ["/redirect", "/a.png"]
+
+
+def test_allow_private_hosts_lets_your_own_server_through(
+    blog: Path, control: EmulatorControl, image_server: tuple[str, list[str]]
+) -> None:
+    base, hits = image_server
+    write(
+        blog / "wxsync.yml",
+        config(control.base_url, mode="draft", images="{allow_private_hosts: true}"),
+    )
+    write(blog / "content/own.md", post("自家图", f"![x]({base}/a.png)\n"))
+    assert statuses(fast_sync(blog))["content/own.md"] == "drafted"
+    assert hits and set(hits) == {"/a.png"}

@@ -532,6 +532,7 @@ class Engine:
             jobs=self.settings.jobs,
             animated_gif=self.settings.animated_gif,
             cover_color=self.settings.cover_color,
+            allow_private_hosts=self.settings.images.allow_private_hosts,
         )
         self.progress(f"uploading {len(set(jobs))} images")
         try:

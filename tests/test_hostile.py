@@ -586,7 +586,7 @@ def image_server() -> Iterator[tuple[str, list[str]]]:
     body = image_bytes()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             hits.append(self.path)
             if self.path.startswith("/redirect"):
                 self.send_response(302)
@@ -664,3 +664,54 @@ def test_allow_private_hosts_lets_your_own_server_through(
     write(blog / "content/own.md", post("自家图", f"![x]({base}/a.png)\n"))
     assert statuses(fast_sync(blog))["content/own.md"] == "drafted"
     assert hits and set(hits) == {"/a.png"}
+
+
+# -- 6. unclear messages -------------------------------------------------------------------------
+
+
+def test_an_api_base_without_a_scheme_is_blamed_on_the_flag_before_any_work(
+    blog: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(blog)
+    assert main(["sync", "--api-base", "127.0.0.1:8810"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "wxsync: error: --api-base 127.0.0.1:8810: not an http(s) URL; write the scheme too, "
+        "e.g. http://127.0.0.1:8810\n"
+    )
+    assert not (blog / ".wxsync/state.json").exists()
+    monkeypatch.setenv("WXSYNC_API_BASE", "ftp://example.com")
+    assert main(["doctor"]) == 2
+    assert (
+        "`api_base` ftp://example.com (or WXSYNC_API_BASE): not an http(s) URL"
+        in capsys.readouterr().err
+    )
+
+
+def test_jobs_zero_is_blamed_on_the_flag(
+    blog: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(blog)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--jobs", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --jobs: must be at least 1, not 0" in err and "wxsync.yml" not in err
+
+
+def test_ci_with_a_state_file_outside_the_repository_names_the_flag(
+    blog: Path,
+    control: EmulatorControl,
+    tmp_path: Path,
+    cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(blog)
+    outside = tmp_path / "x.json"
+    assert main(["sync", "--ci", "--state", str(outside)]) == 2
+    assert (
+        f"--state {outside}: outside the repository, so --ci cannot commit it back"
+        in capsys.readouterr().err
+    )
+    assert control.state()["calls"] == {}

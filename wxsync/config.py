@@ -390,7 +390,29 @@ def _describe(kind: str) -> str:
     }.get(kind, kind)
 
 
+def url_problem(value: str) -> str:
+    """What is wrong with an API base URL ("" if nothing): the scheme is easy to forget."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        example = value if "://" in value else f"http://{value}"
+        return f"not an http(s) URL; write the scheme too, e.g. {example}"
+    return ""
+
+
 def _validate(settings: Settings, source: Path) -> Settings:
+    problem = url_problem(settings.api_base)
+    if problem:
+        from wxsync.redact import redact
+
+        raise ConfigError(
+            f"{source}: `api_base` {redact(settings.api_base)} (or WXSYNC_API_BASE): {problem}"
+        )
     for name, allowed in CHOICES.items():
         value = getattr(settings, name)
         if value not in allowed:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path, PurePosixPath
 
-from wxsync.config import Settings, find_root, load_settings
+from wxsync.config import Settings, find_root, load_settings, url_problem
 from wxsync.errors import ConfigError
+from wxsync.redact import redact
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False) -> None:
@@ -25,8 +26,29 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False
         )
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse names the flag in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def check_url(flag: str, value: str | None) -> None:
+    """A URL given on the command line: http(s) with a host, or a ConfigError naming the flag."""
+    if value is None:
+        return
+    problem = url_problem(value)
+    if problem:
+        raise ConfigError(f"{flag} {redact(value)}: {problem}")
+
+
 def settings_from(args: argparse.Namespace, *, narrow: bool = True) -> Settings:
     """Settings for a command; a path argument becomes the content folder when `narrow`."""
+    check_url("--api-base", getattr(args, "api_base", None))
     if getattr(args, "path", None) and not Path(args.path).exists():
         raise ConfigError(f"{args.path}: no such file or folder")
     start = Path(args.path) if getattr(args, "path", None) else Path.cwd()

@@ -6,7 +6,13 @@ import argparse
 import signal
 from typing import TYPE_CHECKING, Any
 
-from wxsync.commands.common import add_settings_arguments, err, path_scope, settings_from
+from wxsync.commands.common import (
+    add_settings_arguments,
+    err,
+    path_scope,
+    positive_int,
+    settings_from,
+)
 from wxsync.redact import redact
 
 if TYPE_CHECKING:
@@ -27,7 +33,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--retry", action="store_true", help="retry posts that failed for good last time"
     )
-    parser.add_argument("--jobs", type=int, help="concurrent uploads and status polls (default 4)")
+    parser.add_argument(
+        "--jobs", type=positive_int, help="concurrent uploads and status polls (default 4)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--all", action="store_true", help="list unchanged posts in the table too")
     parser.add_argument(
@@ -69,6 +77,7 @@ def run_ci(args: argparse.Namespace) -> int:
     from wxsync.ci.commit import commit_state
     from wxsync.ci.github import Actions
     from wxsync.engine.sync import Engine, make_client
+    from wxsync.errors import ConfigError
     from wxsync.report import table
 
     actions = Actions(os.environ)
@@ -90,6 +99,11 @@ def run_ci(args: argparse.Namespace) -> int:
     # was published before the cancel is still committed.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     commit = not args.dry_run and not args.no_commit
+    if commit and not settings.state_path.resolve().is_relative_to(settings.root.resolve()):
+        raise ConfigError(
+            f"--state {args.state or settings.state}: outside the repository, so --ci cannot "
+            "commit it back; keep the state file inside the repository, or add --no-commit"
+        )
     report = None
     try:
         with actions.group("wxsync sync" + (" (dry run)" if args.dry_run else "")):

@@ -702,6 +702,7 @@ def test_jobs_zero_is_blamed_on_the_flag(
 def test_ci_with_a_state_file_outside_the_repository_names_the_flag(
     blog: Path,
     control: EmulatorControl,
+    *,
     tmp_path: Path,
     cli_env: None,
     monkeypatch: pytest.MonkeyPatch,

@@ -227,6 +227,10 @@ def blob_id(data: bytes) -> str:
 
 
 def _git_toplevel(root: Path) -> Path | None:
+    if "GIT_DIR" not in os.environ and not any(
+        (folder / ".git").exists() for folder in (root, *root.parents)
+    ):
+        return None  # not in a repository: no need to start git to hear it say so
     try:
         top = _git(root, "rev-parse", "--show-toplevel").strip()
     except (OSError, subprocess.CalledProcessError):

@@ -716,3 +716,14 @@ def test_ci_with_a_state_file_outside_the_repository_names_the_flag(
         in capsys.readouterr().err
     )
     assert control.state()["calls"] == {}
+
+
+def test_an_interrupted_call_that_cannot_be_checked_is_not_a_success(
+    blog: Path, control: EmulatorControl
+) -> None:
+    control.faults({"path": "/cgi-bin/draft/add", "drop": True, "times": 1})
+    fast_sync(blog)
+    control.faults({"path": "/cgi-bin/draft/batchget", "http_status": 502})
+    report = fast_sync(blog)
+    [open_call] = [o for o in report.outcomes if o.status == "failed"]
+    assert "could not check an interrupted call" in open_call.message and report.failed

@@ -159,6 +159,7 @@ class Engine:
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         self.halt, self._publisher = Halt(), None
+        self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         folder = scope or settings.content
         paths = index.posts(settings.path(folder))
@@ -348,6 +349,9 @@ class Engine:
                 if self.halt.check(error):
                     return
                 log.warning("%s: could not reconcile yet: %s", path, error)
+                self._unsettled[path] = (
+                    f"could not check an interrupted call ({error}); the next run will"
+                )
                 continue
             log.info("%s: %s", path, resolution.message)
 
@@ -409,10 +413,7 @@ class Engine:
             elif action.kind == Kind.RESUME:
                 polls.append((action.path, record, outcome))
             elif action.kind == Kind.RECONCILE:
-                outcome.status, outcome.message = (
-                    PUBLISHING,
-                    "an interrupted call is still being checked; the next run continues",
-                )
+                outcome.status, outcome.message = self._still_open(action.path)
             elif action.kind == Kind.DELETE:
                 self._guard(
                     action.path,
@@ -441,6 +442,13 @@ class Engine:
                 polls.append((path, record, outcome))
         if polls:
             self.publisher.poll(polls)
+
+    def _still_open(self, path: str) -> tuple[str, str]:
+        """Status and message of a post whose interrupted call is not settled yet."""
+        if path in self._unsettled:
+            # Not failed for good, but not done either: the run must not look successful.
+            return FAILED, self._unsettled[path]
+        return PUBLISHING, "an interrupted call is still being checked; the next run continues"
 
     def _outcome(self, action: Action, status: str) -> Outcome:
         record = self.state.posts.get(action.path)

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wxsync.render import RenderOptions
-    from wxsync.render.options import RenderResult
+    from wxsync.render import Fitted, Renderer, RenderOptions
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,10 +74,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from wxsync.content.post import parse_post
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
-    from wxsync.render.renderer import RenderError
 
     files = [Path(name) for name in args.files]
     if len(files) > 1 and not args.out:
@@ -100,44 +97,66 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
-            failed += 1
-            continue
-        except UnicodeDecodeError:
-            print(f"{path}: not UTF-8 text", file=sys.stderr)
-            failed += 1
-            continue
-        # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
-        loaded = parse_post(str(path), text)
-        if loaded.post is None:
-            for problem in loaded.problems:
-                print(problem, file=sys.stderr)
-            failed += 1
-            continue
-        document = loaded.post
-        try:
-            result = renderer.render(document.body)
-        except RenderError as exc:
-            print(f"{path}:{document.body_line}: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        if out_dir is None:
-            sys.stdout.write(result.html + "\n")
-            continue
-        _write_out(out_dir, path.stem, result, args.out)
+            ok = _render_one(path, renderer, out_dir, args.out)
+        except ConfigError:
+            raise  # --out cannot be written: no other post could be either
+        except Exception as exc:  # one post's failure must not end the run
+            from wxsync.errors import describe_crash
+
+            print(f"{path}:1: {describe_crash(exc)}", file=sys.stderr)
+            ok = False
+        failed += not ok
     return 1 if failed else 0
 
 
-def _write_out(out_dir: Path, stem: str, result: RenderResult, flag: str) -> None:
+def _render_one(path: Path, renderer: Renderer, out_dir: Path | None, flag: str = "") -> bool:
+    """Render one post to stdout or into `out_dir`; False (with the reason printed) if it cannot."""
+    import sys
+
+    from wxsync.content.post import parse_post
+    from wxsync.engine.manuscript import fit_article
     from wxsync.errors import ConfigError
+    from wxsync.render.renderer import RenderError
 
     try:
-        (out_dir / f"{stem}.html").write_text(result.html, encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return False
+    except UnicodeDecodeError:
+        print(f"{path}: not UTF-8 text", file=sys.stderr)
+        return False
+    # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
+    loaded = parse_post(str(path), text)
+    if loaded.post is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return False
+    # What `sync` would publish: the richest rung of the fitting ladder that fits.
+    try:
+        fitted = fit_article(renderer, loaded.post.body)
+    except RenderError as exc:
+        print(f"{path}:{loaded.post.body_line}: {exc}", file=sys.stderr)
+        return False
+    result = fitted.result
+    if fitted.step or not fitted.fits:
+        print(f"{path}: warning: {fit_note(fitted)}", file=sys.stderr)
+    if out_dir is None:
+        sys.stdout.write(result.html + "\n")
+        return True
+    try:
+        (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
         for name, data in result.generated.items():
             target = out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
     except OSError as exc:
         raise ConfigError(f"--out {flag}: cannot write there ({exc.strerror})") from None
+    return True
+
+
+def fit_note(fitted: Fitted) -> str:
+    """What the fitting ladder did to a post, in words."""
+    if not fitted.fits:
+        return "too long for WeChat even in its plainest form"
+    return f"rendered with {fitted.step} to fit WeChat's limit"

@@ -34,6 +34,12 @@ def register(subparsers: Any) -> None:
         "--retry", action="store_true", help="retry posts that failed for good last time"
     )
     parser.add_argument(
+        "--preview-to",
+        action="append",
+        metavar="WECHAT_ID",
+        help="send each new or changed draft to this WeChat ID as a preview (repeatable)",
+    )
+    parser.add_argument(
         "--jobs", type=positive_int, help="concurrent uploads and status polls (default 4)"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -134,7 +140,9 @@ def run_ci(args: argparse.Namespace) -> int:
 def _message(report: SyncReport | None) -> str:
     counts = report.counts() if report is not None else {}
     done = ", ".join(
-        f"{counts[s]} {s}" for s in ("published", "drafted", "failed") if counts.get(s)
+        f"{counts[s]} {s}"
+        for s in ("published", "sent", "drafted", "queued", "failed")
+        if counts.get(s)
     )
     return f"wxsync: update state ({done or 'bookkeeping'}) [skip ci]"
 

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from wxsync.engine.broadcaster import Broadcaster
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
+    from wxsync.site import Site
     from wxsync.wechat.client import WeChatClient
 
 log = logging.getLogger("wxsync.engine.sync")
@@ -131,6 +132,7 @@ class Engine:
         self._publisher: Publisher | None = None
         self._broadcaster: Broadcaster | None = None
         self._unsaved = False
+        self._site: Site | None = None
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -168,6 +170,8 @@ class Engine:
         self.state = load(settings.state_path)
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
         self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
+        if dry_run:
+            self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         folder = scope or settings.content
         paths = index.posts(settings.path(folder))
@@ -296,6 +300,15 @@ class Engine:
             raise ConfigError(f"--only: {path} is outside the repository") from None
 
     @property
+    def site(self) -> Site:
+        """The repository's site generator and rules, detected once per engine."""
+        if self._site is None:
+            from wxsync.site import detect
+
+            self._site = detect(self.settings.root, self.settings.site)
+        return self._site
+
+    @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
             from wxsync.render import Renderer
@@ -327,7 +340,9 @@ class Engine:
 
     def _examine(self, path: str) -> Manuscript:
         assert self._index is not None
-        return examine(path, self.settings, self._index, self.renderer, self.fingerprint)
+        return examine(
+            path, self.settings, self._index, self.renderer, self.fingerprint, site=self.site
+        )
 
     def _remember(self, path: str, manuscript: Manuscript) -> None:
         record = self.state.post(path)

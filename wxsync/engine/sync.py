@@ -201,7 +201,12 @@ class Engine:
         elif not whole:
             actions = [a for a in actions if _under(a.path, folder)]
         message_plans = [
-            (m, plan_message(m, self.state.messages.get(m.key), settings.mode, self.now()))
+            (
+                m,
+                plan_message(
+                    m, self.state.messages.get(m.key), settings.mode, self.now(), retry=retry
+                ),
+            )
             for m in messages
         ]
 
@@ -213,10 +218,13 @@ class Engine:
                 self._remember(path, manuscript)
             self._unsaved = bool(manuscripts) or bool(renamed)
             self._carry_out(actions, manuscripts)
-            if message_plans:
+            if message_plans or self.state.messages:
                 from wxsync.engine.outbox import Outbox
 
-                Outbox(self).carry_out(message_plans, manuscripts, self._examine)
+                outbox = Outbox(self)
+                outbox.carry_out(message_plans, manuscripts, self._examine)
+                if settings.delete_removed and not only:
+                    outbox.retire({m.key for m in messages})
             if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
                 self._save()
         for outcome in self.report.outcomes:

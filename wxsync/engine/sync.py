@@ -176,9 +176,7 @@ class Engine:
         folder = scope or settings.content
         paths = index.posts(settings.path(folder))
         if not only:
-            self.report.outcomes.extend(
-                Outcome(name, "", "none", INVALID, message=UNUSABLE_NAME) for name in index.unusable
-            )
+            self._report_unusable(index.unusable)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
         renamed = self._carry_renames(facts, manuscripts)
@@ -223,18 +221,26 @@ class Engine:
 
                 outbox = Outbox(self)
                 outbox.carry_out(message_plans, manuscripts, self._examine)
-                if settings.delete_removed and not only:
+                if settings.delete_removed and whole:  # a narrowed run sees only some messages
                     outbox.retire({m.key for m in messages})
             if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
                 self._save()
-        for outcome in self.report.outcomes:
-            if outcome.path in renamed:
-                note = f"renamed from {renamed[outcome.path]}"
-                outcome.message = f"{note}; {outcome.message}" if outcome.message else note
+        self._note_renames(renamed)
         index.save_cache()
         self.report.api_calls = sum(self._client.calls.values()) if self._client else 0
         self.report.halted = self.halt.reason
         return self.report
+
+    def _report_unusable(self, names: list[str]) -> None:
+        self.report.outcomes.extend(
+            Outcome(name, "", "none", INVALID, message=UNUSABLE_NAME) for name in names
+        )
+
+    def _note_renames(self, renamed: dict[str, str]) -> None:
+        for outcome in self.report.outcomes:
+            if outcome.path in renamed:
+                note = f"renamed from {renamed[outcome.path]}"
+                outcome.message = f"{note}; {outcome.message}" if outcome.message else note
 
     def _carry_renames(
         self, facts: list[PostFacts], manuscripts: dict[str, Manuscript]

@@ -58,6 +58,15 @@ def options_from_args(args: argparse.Namespace, start: Path | None = None) -> Re
     return render_options(load_settings(start, overrides))
 
 
+def generator_at(start: Path) -> str:
+    """The site generator whose syntax posts under `start` use (detected, or from `wxsync.yml`)."""
+    from wxsync.config import load_settings
+    from wxsync.site import detect
+
+    settings = load_settings(start, {})
+    return detect(settings.root, settings.site).generator
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render",
@@ -86,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"{stems[path.stem]} and {path} would both write {path.stem}.html")
         stems[path.stem] = path
     renderer = Renderer(options_from_args(args, files[0].resolve().parent))
+    generator = generator_at(files[0].resolve().parent)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         try:
@@ -97,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            ok = _render_one(path, renderer, out_dir, args.out)
+            ok = _render_one(path, renderer, out_dir, generator, args.out)
         except ConfigError:
             raise  # --out cannot be written: no other post could be either
         except Exception as exc:  # one post's failure must not end the run
@@ -109,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _render_one(path: Path, renderer: Renderer, out_dir: Path | None, flag: str = "") -> bool:
+def _render_one(
+    path: Path, renderer: Renderer, out_dir: Path | None, generator: str, flag: str = ""
+) -> bool:
     """Render one post to stdout or into `out_dir`; False (with the reason printed) if it cannot."""
     import sys
 
@@ -127,7 +139,7 @@ def _render_one(path: Path, renderer: Renderer, out_dir: Path | None, flag: str 
         print(f"{path}: not UTF-8 text", file=sys.stderr)
         return False
     # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
-    loaded = parse_post(str(path), text)
+    loaded = parse_post(str(path), text, generator=generator)
     if loaded.post is None:
         for problem in loaded.problems:
             print(problem, file=sys.stderr)

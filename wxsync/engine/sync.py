@@ -191,7 +191,7 @@ class Engine:
         if not dry_run and (self.state.intents() or self.state.message_intents()):
             self._reconcile()
 
-        whole = not only and _covers(folder, settings.content)
+        whole = not only and self._whole(scope)
         plan_settings = self._plan_settings = PlanSettings(
             mode=settings.mode, delete_removed=settings.delete_removed and whole, retry=retry
         )
@@ -235,9 +235,22 @@ class Engine:
         self.report.halted = self.halt.reason
         return self.report
 
+    def _whole(self, scope: str) -> bool:
+        """Whether a run over `scope` ("" for all) sees every post: only then may it delete."""
+        if not scope:
+            return True
+        root = self.settings.root.resolve()
+        folders = []
+        for folder in self.settings.content_dirs:
+            try:
+                folders.append(folder.resolve().relative_to(root).as_posix())
+            except ValueError:
+                return False
+        return all(_covers(scope, folder) for folder in folders)
+
     def _posts(self, index: SourceIndex, scope: str, *, report_unusable: bool) -> list[str]:
         """The posts this run looks at; links resolve against every post of the content folder."""
-        every = index.posts(self.settings.content_dir)
+        every = index.posts(*self.settings.content_dirs)
         addresses = self._site_url or site_addresses(self.settings, self.site)
         self._links = LinkResolver(PostIndex.build(every), self.state, addresses)
         paths = index.posts(self.settings.path(scope)) if scope else every

@@ -78,12 +78,7 @@ def escape_code(text: str) -> str:
     is full of it (`->`, `=>`, `>=`, generics), three characters saved each time.
     (Chained `str.replace` calls: much faster than `str.translate` on non-ASCII text.)
     """
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(" ", NBSP)
-        .replace("\n", "<br>")
-    )
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(" ", NBSP).replace("\n", "<br>")
 
 
 class CodeHighlighter:

@@ -6,7 +6,14 @@ import argparse
 import signal
 from typing import TYPE_CHECKING, Any
 
-from wxsync.commands.common import add_settings_arguments, err, settings_from
+from wxsync.commands.common import (
+    add_settings_arguments,
+    err,
+    path_scope,
+    positive_int,
+    settings_from,
+)
+from wxsync.redact import redact
 
 if TYPE_CHECKING:
     from wxsync.report import SyncReport
@@ -32,7 +39,9 @@ def register(subparsers: Any) -> None:
         metavar="WECHAT_ID",
         help="send each new or changed draft to this WeChat ID as a preview (repeatable)",
     )
-    parser.add_argument("--jobs", type=int, help="concurrent uploads and status polls (default 4)")
+    parser.add_argument(
+        "--jobs", type=positive_int, help="concurrent uploads and status polls (default 4)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--all", action="store_true", help="list unchanged posts in the table too")
     parser.add_argument(
@@ -57,10 +66,13 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.engine.sync import Engine
     from wxsync.report import table
 
-    settings = settings_from(args)
+    settings = settings_from(args, narrow=False)
+    scope, only = path_scope(args, settings)
     engine = Engine(settings, progress=err)
-    report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
-    print(report.to_json() if args.json else table(report, verbose=args.all))
+    report = engine.run(
+        dry_run=args.dry_run, only=[*(args.only or ()), *only], retry=args.retry, scope=scope
+    )
+    print(redact(report.to_json() if args.json else table(report, verbose=args.all)))
     return 1 if report.failed else 0
 
 
@@ -71,12 +83,14 @@ def run_ci(args: argparse.Namespace) -> int:
     from wxsync.ci.commit import commit_state
     from wxsync.ci.github import Actions
     from wxsync.engine.sync import Engine, make_client
+    from wxsync.errors import ConfigError
     from wxsync.report import table
 
     actions = Actions(os.environ)
     # Before anything else is printed: the runner must know what to hide.
     actions.mask(os.environ.get("WECHAT_APPSECRET"))
-    settings = settings_from(args)
+    settings = settings_from(args, narrow=False)
+    scope, only = path_scope(args, settings)
     actions.mask(settings.secret)
 
     def progress(line: str) -> None:
@@ -91,11 +105,23 @@ def run_ci(args: argparse.Namespace) -> int:
     # was published before the cancel is still committed.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     commit = not args.dry_run and not args.no_commit
+    if commit and not settings.state_path.resolve().is_relative_to(settings.root.resolve()):
+        raise ConfigError(
+            f"--state {args.state or settings.state}: outside the repository, so --ci cannot "
+            "commit it back; keep the state file inside the repository, or add --no-commit"
+        )
     report = None
     try:
         with actions.group("wxsync sync" + (" (dry run)" if args.dry_run else "")):
-            report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
-        print(report.to_json() if args.json else table(report, verbose=args.all), flush=True)
+            report = engine.run(
+                dry_run=args.dry_run,
+                only=[*(args.only or ()), *only],
+                retry=args.retry,
+                scope=scope,
+            )
+        print(
+            redact(report.to_json() if args.json else table(report, verbose=args.all)), flush=True
+        )
         actions.annotate(report)
         actions.write_outputs(report)
         actions.write_summary(report)

@@ -175,6 +175,7 @@ class Engine:
         only = list(only)
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
+        fresh = not self.state.posts and not self.state.messages  # first run, or a lost file
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
         self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
         if dry_run:
@@ -191,6 +192,8 @@ class Engine:
 
         if not dry_run and (self.state.intents() or self.state.message_intents()):
             self._reconcile()
+        if not dry_run and fresh and messages:
+            self._adopt_messages(messages)
 
         whole = not only and self._whole(scope)
         plan_settings = self._plan_settings = PlanSettings(
@@ -480,6 +483,26 @@ class Engine:
                 continue
             log.info("%s: %s", path, resolution.message)
         self._reconcile_messages()
+
+    def _adopt_messages(self, messages: list[Message]) -> None:
+        """With no state file, find each message's draft or published articles on WeChat."""
+        from wxsync.engine import adopt_messages
+
+        try:
+            published = adopt_messages.listing(self.client.list_published, published=True)
+            drafts = adopt_messages.listing(self.client.list_drafts, published=False)
+        except WxsyncError as error:
+            if not self.halt.check(error):
+                log.warning("could not look for messages already on WeChat: %s", error)
+            return
+        for message in messages:
+            found = adopt_messages.match(message, published) or adopt_messages.match(
+                message, drafts
+            )
+            if found is not None and message.key not in self.state.messages:
+                adopt_messages.adopt(self.state, message, found)
+                self.progress(f"message {message.key}: found on WeChat; adopted")
+                self._unsaved = True
 
     def _reconcile_messages(self) -> None:
         from wxsync.engine.messenger import Messenger

@@ -77,3 +77,22 @@ def test_split_packs_sections_greedily_and_names_the_one_that_cannot_fit() -> No
     with pytest.raises(TooLong) as failure:
         split("T", body + "## Huge\n\n" + "y" * 500, lambda markdown: len(markdown) < 130)
     assert failure.value.section.heading == "## Huge"
+
+
+def test_a_post_without_level_two_headings_is_split_at_its_level_three_headings() -> None:
+    body = "intro\n\n" + "".join(f"### S{n}\n\n{'x' * 40}\n\n" for n in range(4))
+    parts = split("T", body, lambda markdown: len(markdown) < 130)
+    assert len(parts) == 2
+    assert "### S0" in parts[0].body and "### S3" in parts[1].body
+    assert "".join(p.body.split("\n\n", 1)[1] for p in parts) == body
+
+
+def test_a_section_too_long_alone_is_cut_again_at_its_own_subheadings() -> None:
+    long_section = "## Big\n\n" + "".join(f"### B{n}\n\n{'y' * 40}\n\n" for n in range(3))
+    body = "## Small\n\nshort\n\n" + long_section
+    parts = split("T", body, lambda markdown: len(markdown) < 130)
+    assert len(parts) >= 2
+    assert any(p.body.count("### B") == 1 for p in parts)
+    with pytest.raises(TooLong) as failure:
+        split("T", "## Flat\n\n" + "z" * 500, lambda markdown: len(markdown) < 130)
+    assert failure.value.section.heading == "## Flat"

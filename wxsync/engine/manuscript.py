@@ -461,12 +461,12 @@ def _split_long(
             lambda markdown: fit_article(renderer, markdown, link_url=link_url).fits,
         )
     except TooLong as exc:
-        name = exc.section.heading or "the text before the first `##` heading"
+        name = exc.section.heading or "the text before the first heading"
         return (), Problem(
             post.path,
             post.body_line + exc.section.line,
             f"{too_long} and cannot be split into {MAX_PARTS} parts that fit: its longest "
-            f"section, {name}, {exc.reason}; shorten that section or give it `##` subheadings",
+            f"section, {name}, {exc.reason}; shorten that section or give it `##` or `###` subheadings",
         )
     longest = max(parts, key=lambda part: len(part.title))
     if len(longest.title) > TITLE_LIMIT:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
+from wxsync.engine.adopt import horizon
 from wxsync.engine.manuscript import (
     Manuscript,
     examine,
@@ -118,6 +119,7 @@ class Engine:
         self.halt = Halt()
         self._publisher: Publisher | None = None
         self._unsaved = False
+        self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -133,7 +135,8 @@ class Engine:
         settings = self.settings
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
-        self.halt, self._publisher = Halt(), None
+        known = horizon(self.state)  # before this run touches any record
+        self.halt, self._publisher, self._unsearched = Halt(), None, {}
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
         selected = self._select(paths, only)
@@ -145,9 +148,14 @@ class Engine:
         plan_settings = PlanSettings(
             mode=settings.mode, delete_removed=settings.delete_removed, retry=retry
         )
-        actions = plan(facts, self.state, plan_settings, self.now())
-        if only:
-            actions = [a for a in actions if a.path in selected]
+
+        def planned() -> list[Action]:
+            actions = plan(facts, self.state, plan_settings, self.now())
+            return [a for a in actions if a.path in selected] if only else actions
+
+        actions = planned()
+        if not dry_run and self._adopt(actions, facts, known):
+            actions = planned()
 
         if dry_run:
             self._dry_run(actions, manuscripts, previews=previews)
@@ -277,6 +285,52 @@ class Engine:
                 continue
             log.info("%s: %s", path, resolution.message)
 
+    # -- adoption ---------------------------------------------------------------------------------
+
+    def _adopt(
+        self, actions: list[Action], facts: list[PostFacts], known: dt.datetime | None
+    ) -> bool:
+        """Look on WeChat for posts about to be created; True if any was found and recorded."""
+        from wxsync.engine import adopt
+        from wxsync.wechat.errors import PermissionDeniedError
+
+        creating = [a.path for a in actions if a.kind == Kind.CREATE]
+        if not creating:
+            return False
+        added = adopt.first_added(self.settings.root, creating)
+        since = max((t for t in (known, added) if t is not None), default=None)
+        hashes = {f.path: f.hash for f in facts}
+        self.progress(f"looking on WeChat for earlier copies of {len(creating)} new posts")
+        try:
+            try:
+                articles = adopt.search(self.client.list_published, creating, since).found
+            except PermissionDeniedError:
+                articles = {}  # no publishing permission: nothing was ever published by the API
+            rest = [p for p in creating if p not in articles]
+            drafts = adopt.search(self.client.list_drafts, rest, since).found if rest else {}
+        except WxsyncError as error:
+            if not self.halt.check(error):
+                reason = (
+                    f"could not look on WeChat for an earlier copy ({error}); not creating it "
+                    "blind, the next run tries again"
+                )
+                self._unsearched = dict.fromkeys(creating, reason)
+            return False
+        with self._lock:
+            for path, found in articles.items():
+                adopt.adopt_article(self.state.post(path), found, hashes[path])
+            for path, found in drafts.items():
+                adopt.adopt_draft(self.state.post(path), found, hashes[path])
+            if articles or drafts:
+                self._save()
+        for path in sorted({*articles, *drafts}):
+            what = "a published article" if path in articles else "a draft"
+            self.progress(
+                f"{path}: adopted {what} an earlier run made (its state file never reached "
+                "the repository); not creating it again"
+            )
+        return bool(articles or drafts)
+
     # -- dry run -------------------------------------------------------------------------------------
 
     def _dry_run(
@@ -355,7 +409,7 @@ class Engine:
                 work.action.path,
                 work.outcome,
                 work.record,
-                partial(self.publisher.write_draft, work, uploads),
+                partial(self._write_draft, work, uploads),
             )
             if work.action.publish and work.outcome.status == DRAFTED:
                 submits.append((work.action.path, work.record, work.outcome))
@@ -367,6 +421,12 @@ class Engine:
                 polls.append((path, record, outcome))
         if polls:
             self.publisher.poll(polls)
+
+    def _write_draft(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
+        unsearched = self._unsearched.get(work.action.path)
+        if unsearched and work.action.kind == Kind.CREATE:
+            raise PostFailed(unsearched, transient=True)
+        self.publisher.write_draft(work, uploads)
 
     def _outcome(self, action: Action, status: str) -> Outcome:
         record = self.state.posts.get(action.path)

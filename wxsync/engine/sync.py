@@ -300,14 +300,15 @@ class Engine:
         added = adopt.first_added(self.settings.root, creating)
         since = max((t for t in (known, added) if t is not None), default=None)
         hashes = {f.path: f.hash for f in facts}
+        client = self.client  # no credentials is a configuration error: let it stop the run
         self.progress(f"looking on WeChat for earlier copies of {len(creating)} new posts")
         try:
             try:
-                articles = adopt.search(self.client.list_published, creating, since).found
+                articles = adopt.search(client.list_published, creating, since).found
             except PermissionDeniedError:
                 articles = {}  # no publishing permission: nothing was ever published by the API
             rest = [p for p in creating if p not in articles]
-            drafts = adopt.search(self.client.list_drafts, rest, since).found if rest else {}
+            drafts = adopt.search(client.list_drafts, rest, since).found if rest else {}
         except WxsyncError as error:
             if not self.halt.check(error):
                 reason = (

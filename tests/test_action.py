@@ -308,7 +308,7 @@ def test_failed_post_becomes_an_error_annotation_and_a_failed_output(
     origin: Path, tmp_path: Path, emulator: EmulatorServer
 ) -> None:
     ci = checkout(origin, tmp_path / "ci")
-    write(ci / "content/bad.md", "---\ntitle: " + "长" * 40 + "\n---\n正文\n")
+    write(ci / "content/bad.md", "---\ntitle: " + "长" * 70 + "\n---\n正文\n")
     run = play_action(ci, tmp_path, inputs_for(emulator, **{"commit-state": "false"}))
     assert run.returncode == 1
     assert "::error file=content/bad.md,line=2,title=wxsync%3A " in run.stdout

@@ -46,12 +46,12 @@ def blog(tmp_path: Path, emulator: EmulatorServer) -> Path:
 def test_check_prints_path_line_messages_and_exits_1(blog: Path) -> None:
     write(
         blog / "content/bad.md",
-        "---\ntitle: " + "长" * 33 + "\nauthor: 作者\n---\n\n![x](nope.png)\n",
+        "---\ntitle: " + "长" * 65 + "\nauthor: 作者\n---\n\n![x](nope.png)\n",
     )
     result = run_cli(blog, "check")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert "content/bad.md:2: title is 33 characters; WeChat allows 32: shorten it" in lines
+    assert "content/bad.md:2: title is 65 characters; WeChat allows 64: shorten it" in lines
     assert any(
         line.startswith("content/bad.md:6: image nope.png: file not found") for line in lines
     )
@@ -108,11 +108,11 @@ def test_sync_without_credentials_is_exit_2_with_the_variable_named(blog: Path) 
 
 
 def test_sync_exit_code_is_1_when_a_post_fails(blog: Path) -> None:
-    write(blog / "content/bad.md", post("长" * 40))
+    write(blog / "content/bad.md", post("长" * 70))
     env = {"WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": DEFAULT_SECRET}
     result = run_cli(blog, "sync", env=env)
     assert result.returncode == 1
-    assert "content/bad.md:2: title is 40 characters" in result.stdout
+    assert "content/bad.md:2: title is 70 characters" in result.stdout
 
 
 def test_api_base_flag_overrides_the_config(blog: Path, emulator: EmulatorServer) -> None:
@@ -148,7 +148,7 @@ def test_new_scaffolds_a_post_that_passes_check(
     text = created.read_text(encoding="utf-8")
     assert "title: Hello 世界 again" in text
     assert run_cli(blog, "check").returncode == 0
-    assert main(["new", "长" * 33]) == 2
+    assert main(["new", "长" * 65]) == 2
 
 
 def test_bundled_example_dry_run_and_emulator_sync(

@@ -88,7 +88,7 @@ def test_scripted_session_publishes_an_article_with_filtered_content(
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
-        ({"title": "字" * 33}, 45003),
+        ({"title": "字" * 65}, 45003),
         ({"title": ""}, 44003),
         ({"author": "作" * 17}, 45110),
         ({"digest": "摘" * 129}, 45004),
@@ -126,8 +126,8 @@ def test_limits_are_inclusive_at_the_documented_maximum(client: WeChatClient) ->
 def test_limit_errors_carry_advice_and_class(client: WeChatClient) -> None:
     thumb = cover(client)
     with pytest.raises(LimitExceededError) as caught:
-        client.add_draft([article(thumb, title="字" * 40)])
-    assert "32 characters" in caught.value.advice
+        client.add_draft([article(thumb, title="字" * 70)])
+    assert "64 characters" in caught.value.advice
     assert "45003" in str(caught.value)
 
 
@@ -225,7 +225,7 @@ def test_draft_update_delete_count_and_batchget(
     with pytest.raises(InvalidRequestError):
         client.update_draft(first, 3, article(thumb))
     with pytest.raises(LimitExceededError):
-        client.update_draft(first, 0, article(thumb, title="字" * 33))
+        client.update_draft(first, 0, article(thumb, title="字" * 65))
     client.delete_draft(second)
     assert client.count_drafts() == 1
     with pytest.raises(InvalidMediaError):

@@ -123,10 +123,10 @@ def test_wechat_table_settings() -> None:
 
 def test_problems_name_the_line_of_the_key() -> None:
     _, problems = parse(
-        "---\ndate: 2024-01-01\ntitle: " + "长" * 33 + "\nauthor: " + "作" * 17 + "\n---\nx"
+        "---\ndate: 2024-01-01\ntitle: " + "长" * 65 + "\nauthor: " + "作" * 17 + "\n---\nx"
     )
     assert problems == [
-        "content/post.md:3: title is 33 characters; WeChat allows 32: shorten it",
+        "content/post.md:3: title is 65 characters; WeChat allows 64: shorten it",
         "content/post.md:4: author is 17 characters; WeChat allows 16: shorten it",
     ]
 
@@ -158,6 +158,31 @@ def test_bad_date_and_crop_are_errors() -> None:
     _, problems = parse("---\ndate: next tuesday\nwechat:\n  cover_crop: left\n---\nx")
     assert problems[0].startswith("content/post.md:2: `date` 'next tuesday' is not a date")
     assert "cover_crop" in problems[1]
+
+
+def test_an_impossible_yaml_date_is_an_error_on_its_line_not_a_crash() -> None:
+    _, problems = parse("---\ntitle: t\ndate: 2017-16-26\n---\nx")
+    assert problems == [
+        "content/post.md:3: `date` '2017-16-26' is not a date; write it like 2024-05-01 or "
+        "2024-05-01T08:00:00+08:00"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2024-8-21 23:54", dt.datetime(2024, 8, 21, 23, 54)),
+        ("2019-02-10 9:28", dt.datetime(2019, 2, 10, 9, 28)),
+        ("2021-6-4", dt.datetime(2021, 6, 4)),
+        ("2021/06/04 10:00:00", dt.datetime(2021, 6, 4, 10)),
+    ],
+)
+def test_dates_without_zero_padding_are_read_as_hexo_and_jekyll_read_them(
+    written: str, expected: dt.datetime
+) -> None:
+    result = parse_post("p.md", f"---\ntitle: t\ndate: '{written}'\n---\nx")
+    assert result.post is not None and result.post.date is not None
+    assert result.post.date.replace(tzinfo=None) == expected
 
 
 def test_non_utf8_files_are_reported(tmp_path: Path) -> None:

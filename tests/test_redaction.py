@@ -62,7 +62,7 @@ def provoke_every_failure(
             )
         tokens.append(client.access_token())
     control.faults()
-    attempt(lambda: client.add_draft([Article(title="字" * 40, content="x", thumb_media_id=thumb)]))
+    attempt(lambda: client.add_draft([Article(title="字" * 70, content="x", thumb_media_id=thumb)]))
     control.configure(ip_allowlist=["198.51.100.1"])
     attempt(
         WeChatClient(

@@ -113,7 +113,7 @@ def test_draft_then_publish_mode_publishes_the_existing_drafts(
 
 
 def test_a_bad_post_fails_alone_with_path_and_line(blog: Path, control: EmulatorControl) -> None:
-    write(blog / "content/long.md", post("这" * 40))
+    write(blog / "content/long.md", post("这" * 70))
     write(blog / "content/noimage.md", post("缺图", "文字\n\n![x](missing.png)\n"))
     write(blog / "content/yaml.md", "---\ntitle: [unclosed\n---\nbody\n")
     report = sync(blog)
@@ -127,7 +127,7 @@ def test_a_bad_post_fails_alone_with_path_and_line(blog: Path, control: Emulator
     )
     assert result["content/one.md"] == "published"
     messages = {o.path: o.message for o in report.outcomes}
-    assert messages["content/long.md"].startswith("content/long.md:2: title is 40 characters")
+    assert messages["content/long.md"].startswith("content/long.md:2: title is 70 characters")
     assert messages["content/noimage.md"].startswith(
         "content/noimage.md:7: image missing.png: file not found"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wxsync.content.post import TITLE_LIMIT
 from wxsync.errors import ConfigError
 
 
@@ -16,7 +17,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "new", help="create a new post", description="Create a Markdown post with front matter."
     )
-    parser.add_argument("title", help="the post's title (at most 32 characters)")
+    parser.add_argument("title", help=f"the post's title (at most {TITLE_LIMIT} characters)")
     parser.add_argument("--slug", help="file name without .md (default: from the date and title)")
     parser.add_argument(
         "--draft", action="store_true", help="mark it `draft: true` until it is ready"
@@ -40,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
     title = args.title.strip()
     if not title:
         raise ConfigError("the title is empty")
-    if len(title) > 32:
-        raise ConfigError(f"the title is {len(title)} characters; WeChat allows 32")
+    if len(title) > TITLE_LIMIT:
+        raise ConfigError(f"the title is {len(title)} characters; WeChat allows {TITLE_LIMIT}")
     now = dt.datetime.now(ZoneInfo(settings.timezone)).replace(microsecond=0)
     folder = settings.content_dir
     stem = args.slug or slugify(title, now.date())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wxsync.render import RenderOptions
+    from wxsync.render import Renderer, RenderOptions
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from wxsync.content.post import parse_post
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
 
@@ -93,30 +92,43 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
-            failed += 1
-            continue
-        except UnicodeDecodeError:
-            print(f"{path}: not UTF-8 text", file=sys.stderr)
-            failed += 1
-            continue
-        # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
-        loaded = parse_post(str(path), text)
-        if loaded.post is None:
-            for problem in loaded.problems:
-                print(problem, file=sys.stderr)
-            failed += 1
-            continue
-        document = loaded.post
-        result = renderer.render(document.body)
-        if out_dir is None:
-            sys.stdout.write(result.html + "\n")
-            continue
-        (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
-        for name, data in result.generated.items():
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            ok = _render_one(path, renderer, out_dir)
+        except Exception as exc:  # one post's failure must not end the run
+            from wxsync.errors import describe_crash
+
+            print(f"{path}:1: {describe_crash(exc)}", file=sys.stderr)
+            ok = False
+        failed += not ok
     return 1 if failed else 0
+
+
+def _render_one(path: Path, renderer: Renderer, out_dir: Path | None) -> bool:
+    """Render one post to stdout or into `out_dir`; False (with the reason printed) if it cannot."""
+    import sys
+
+    from wxsync.content.post import parse_post
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return False
+    except UnicodeDecodeError:
+        print(f"{path}: not UTF-8 text", file=sys.stderr)
+        return False
+    # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
+    loaded = parse_post(str(path), text)
+    if loaded.post is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return False
+    result = renderer.render(loaded.post.body)
+    if out_dir is None:
+        sys.stdout.write(result.html + "\n")
+        return True
+    (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
+    for name, data in result.generated.items():
+        target = out_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return True

@@ -13,7 +13,25 @@ from typing import Any
 import yaml
 
 # The C loader is ~7x faster; fall back to the pure one where PyYAML was built without libyaml.
-_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlLoader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, except that an impossible date (`2017-16-26`) stays text.
+
+    PyYAML raises a bare ValueError for it; as text it reaches the date check, which names the
+    key and its line like any other bad date.
+    """
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class FrontMatterError(ValueError):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from wxsync.content import frontmatter
 
-TITLE_LIMIT = 32
+TITLE_LIMIT = 64
 AUTHOR_LIMIT = 16
 DIGEST_LIMIT = 128
 SOURCE_URL_LIMIT = 1024
@@ -348,15 +348,28 @@ def to_datetime(value: Any, zone: dt.tzinfo) -> dt.datetime:
     elif isinstance(value, dt.date):
         result = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        text = (
-            value.strip().replace(" ", "T", 1)
-            if re.match(r"^\d{4}-\d\d-\d\d \d", value.strip())
-            else value.strip()
-        )
-        result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        result = dt.datetime.fromisoformat(_padded(value.strip()).replace("Z", "+00:00"))
     else:
         raise ValueError(value)
     return result if result.tzinfo is not None else result.replace(tzinfo=zone)
+
+
+# Hexo and Jekyll accept `2024-8-21 9:05` (moment.js, Ruby's Time.parse); ISO wants zero padding.
+_LOOSE_DATE = re.compile(
+    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:(?:[ T]+)(\d{1,2}):(\d\d)(?::(\d\d))?)?(.*)$"
+)
+
+
+def _padded(text: str) -> str:
+    """`2024-8-21 9:05` as `2024-08-21T09:05:00`; anything else unchanged."""
+    match = _LOOSE_DATE.match(text)
+    if not match:
+        return text
+    year, month, day, hour, minute, second, rest = match.groups()
+    result = f"{year}-{int(month):02d}-{int(day):02d}"
+    if hour is not None:
+        result += f"T{int(hour):02d}:{minute}:{second or '00'}"
+    return result + rest.strip()
 
 
 def _text(value: Any) -> str:

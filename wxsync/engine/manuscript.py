@@ -148,7 +148,31 @@ def facts_from_record(
 def examine(
     path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
 ) -> Manuscript:
-    """Read, render, resolve and check one post. Touches no network."""
+    """Read, render, resolve and check one post. Touches no network.
+
+    Whatever goes wrong with one post stays that post's problem: an unexpected exception (a
+    wxsync bug some post's text provoked) becomes one `path:line` error saying what failed,
+    and `check`, `sync` and `sync --dry-run` go on with the other posts.
+    """
+    source_id = index.id_of(path) or ""
+    try:
+        return _examine(path, settings, index, renderer, fingerprint)
+    except Exception as exc:  # one post's failure must not end the run
+        return crashed(path, source_id, fingerprint, exc)
+
+
+def crashed(path: str, source_id: str, fingerprint: str, exc: Exception) -> Manuscript:
+    """The manuscript of a post that wxsync failed on: no post, one error, a stable hash."""
+    from wxsync.errors import describe_crash
+
+    problem = Problem(path, 1, describe_crash(exc))
+    content_hash = _digest({"md": source_id, "render": fingerprint, "crashed": True})
+    return Manuscript(path, None, source_id, content_hash, problems=(problem,))
+
+
+def _examine(
+    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+) -> Manuscript:
     from wxsync.images import ImageError
 
     root = settings.root

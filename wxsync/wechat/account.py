@@ -25,7 +25,7 @@ from wxsync.wechat.filtering import filter_content, visible_text
 DEFAULT_APPID = "wx_emulator"
 DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - the documented public test credential
 
-TITLE_LIMIT = 32
+TITLE_LIMIT = 64
 AUTHOR_LIMIT = 16
 DIGEST_LIMIT = 128
 DEFAULT_DIGEST_LENGTH = 54

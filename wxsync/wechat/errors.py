@@ -246,7 +246,7 @@ CODES: dict[int, ErrorCode] = {
             45003,
             LimitExceededError,
             "title too long",
-            "shorten the title to 32 characters or fewer",
+            "shorten the title to 64 characters or fewer",
         ),
         ErrorCode(
             45004,

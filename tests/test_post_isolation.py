@@ -1,0 +1,101 @@
+"""One post that makes wxsync fail costs that post only: a `path:line` error, never a traceback.
+
+The failure is provoked by a code highlighter that raises on one marked code block (standing in
+for any bug a post's text can trigger, like Pygments' style lookup did); everything else is the
+real command against a real repository.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import commit_all, config, init_repo, post, write
+from wxsync.cli import main
+from wxsync.render.code import CodeHighlighter
+from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
+from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
+
+TRIGGER = "TRIGGER-A-BUG"
+
+
+@pytest.fixture
+def buggy_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = CodeHighlighter.highlight
+
+    def highlight(self: CodeHighlighter, code: str, language: str | None) -> str:
+        if TRIGGER in code:
+            raise KeyError("Token.Literal.Scalar.Plain")
+        return original(self, code, language)
+
+    monkeypatch.setattr(CodeHighlighter, "highlight", highlight)
+
+
+@pytest.fixture
+def blog(tmp_path: Path, emulator: EmulatorServer) -> Path:
+    root = init_repo(tmp_path / "blog")
+    write(root / "wxsync.yml", config(emulator.base_url))
+    write(root / "content/a-broken.md", post("坏的", f"正文\n\n```yaml\n{TRIGGER}: 1\n```\n"))
+    write(root / "content/b-good.md", post("好的"))
+    commit_all(root)
+    return root
+
+
+def test_check_reports_a_crashing_post_as_one_line_and_checks_the_others(
+    blog: Path,
+    buggy_renderer: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(blog)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "content/a-broken.md:1: wxsync failed while rendering this post "
+        "(KeyError: 'Token.Literal.Scalar.Plain')" in out
+    )
+    assert "Traceback" not in out
+    assert "checked 2 posts: 1 errors" in out
+
+
+def test_sync_publishes_the_other_posts_when_one_crashes(
+    blog: Path,
+    buggy_renderer: None,
+    control: EmulatorControl,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(blog)
+    monkeypatch.setenv("WECHAT_APPID", DEFAULT_APPID)
+    monkeypatch.setenv("WECHAT_APPSECRET", DEFAULT_SECRET)
+    assert main(["sync"]) == 1
+    out = capsys.readouterr().out
+    assert "content/a-broken.md:1: wxsync failed while rendering this post" in out
+    assert [p["titles"] for p in control.state()["published"]] == [["好的"]]
+
+
+def test_dry_run_lists_a_crashing_post_as_failed_and_plans_the_others(
+    blog: Path,
+    buggy_renderer: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(blog)
+    assert main(["sync", "--dry-run"]) == 1
+    captured = capsys.readouterr()
+    assert "wxsync failed while rendering this post" in captured.out
+    assert "content/b-good.md" in captured.out
+    assert (blog / ".wxsync/preview/b-good.html").is_file()
+
+
+def test_render_prints_one_line_for_a_crashing_file_and_renders_the_rest(
+    tmp_path: Path, buggy_renderer: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = write(tmp_path / "broken.md", post("坏的", f"正文\n\n```yaml\n{TRIGGER}: 1\n```\n"))
+    good = write(tmp_path / "good.md", post("好的"))
+    assert main(["render", str(broken), str(good), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{broken}:1: wxsync failed while rendering this post (KeyError" in err
+    assert (tmp_path / "out/good.html").is_file()
+    assert not (tmp_path / "out/broken.html").exists()

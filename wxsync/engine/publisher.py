@@ -68,10 +68,12 @@ class Halt:
 
     def check(self, error: WxsyncError) -> bool:
         """Stop the run if `error` concerns the whole account; True if it did."""
+        from wxsync.errors import Cancelled
         from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
 
         if isinstance(
-            error, CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError
+            error,
+            CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError | Cancelled,
         ):
             self.reason = str(error)
             return True

@@ -52,6 +52,8 @@ from wxsync.errors import ConfigError, WxsyncError
 from wxsync.report import Outcome, SyncReport
 
 if TYPE_CHECKING:
+    import requests
+
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
     from wxsync.wechat.client import WeChatClient
@@ -63,8 +65,16 @@ PREVIEW_DIR = ".wxsync/preview"
 MAX_POLL_DELAY = 15.0
 
 
-def make_client(settings: Settings, on_token: Callable[[str], None] | None = None) -> WeChatClient:
-    """A client for the configured account, or a `ConfigError` naming the missing variable."""
+def make_client(
+    settings: Settings,
+    on_token: Callable[[str], None] | None = None,
+    session: requests.Session | None = None,
+) -> WeChatClient:
+    """A client for the configured account, or a `ConfigError` naming the missing variable.
+
+    `proxy` is for the WeChat calls alone: set on this session only (ahead of any proxy in the
+    environment, which would otherwise win), never exported where git would see it.
+    """
     import requests
 
     from wxsync.wechat.client import WeChatClient
@@ -80,9 +90,12 @@ def make_client(settings: Settings, on_token: Callable[[str], None] | None = Non
             "(on GitHub, add repository secrets and pass them to the action); "
             "`wxsync sync --dry-run` works without them"
         )
-    session = requests.Session()
+    session = session or requests.Session()
     if settings.proxy:
+        session.trust_env = False  # else HTTPS_PROXY from the environment overrides ours
         session.proxies = {"https": settings.proxy, "http": settings.proxy}
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        session.verify = bundle or True
     return WeChatClient(
         settings.appid,
         settings.secret,

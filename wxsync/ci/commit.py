@@ -123,13 +123,11 @@ def commit_state(
         commit = _build(git, tip, relative, blob, message)
         if not push:
             return CommitResult(True, False, commit, attempt)
-        pushed = git.run(
-            "push", "--porcelain", "origin", f"{commit}:refs/heads/{target.branch}", check=False
-        )
+        pushed = git.run("push", "origin", f"{commit}:refs/heads/{target.branch}", check=False)
         if pushed.returncode == 0:
             _follow(git, tip, commit, target)
             return CommitResult(True, True, commit, attempt)
-        refused = refusal(pushed.stderr + pushed.stdout)
+        refused = refusal(pushed.stderr)
         if not refused.race:
             raise CommitError(
                 f"the remote refused the state file's push to {target.branch}: {refused.reason}. "

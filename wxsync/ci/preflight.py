@@ -12,6 +12,7 @@ loudly, and the next run adopts what this one made instead of making it again.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,13 +54,12 @@ def preflight(git: Git, state_path: Path, target: Target | NoBranch) -> Prefligh
     dry = git.run(
         "push",
         "--dry-run",
-        "--porcelain",
         "origin",
         f"HEAD:refs/heads/{target.branch}",
         check=False,
     )
     if dry.returncode != 0:
-        refused = refusal(dry.stderr + dry.stdout)
+        refused = refusal(dry.stderr)
         if not refused.race:  # a branch that moved is fine: the commit is built on its tip
             raise PreflightError(
                 f"nothing was sent to WeChat: `git push --dry-run` to {target.branch} was "
@@ -71,9 +71,10 @@ def preflight(git: Git, state_path: Path, target: Target | NoBranch) -> Prefligh
 
 def _ignored(git: Git, state_path: Path) -> str:
     """`.gitignore:3 ignores .wxsync/state.json` when it is ignored, else ""."""
-    checked = git.run("check-ignore", "-v", "--no-index", "--", str(state_path), check=False)
+    relative = os.path.relpath(state_path, git.root)
+    checked = git.run("check-ignore", "-v", "--no-index", "--", relative, check=False)
     if checked.returncode != 0 or not checked.stdout.strip():
         return ""
-    source, _, path = checked.stdout.strip().partition("\t")
+    source = checked.stdout.strip().partition("\t")[0]
     where, _, pattern = source.rpartition(":")
-    return f"{where} ignores {Path(path).name} (pattern `{pattern}`)"
+    return f"{where} ignores {Path(relative).as_posix()} (pattern `{pattern}`)"

@@ -92,6 +92,13 @@ class Settings:
     )
     captions: bool = field(default=False, metadata=_doc("show image alt text as a caption"))
     code_label: bool = field(default=False, metadata=_doc("show the language name on code blocks"))
+    alert_titles: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata=_doc(
+            "titles of alert boxes by kind, e.g. `{note: 说明}`; kinds are `note`, `tip`, "
+            "`important`, `warning`, `caution` (defaults 注意, 提示, 重要, 警告, 小心)"
+        ),
+    )
     css: str = field(default="", metadata=_doc("a CSS file whose rules override the theme"))
     math: str = field(
         default="auto", metadata=_doc("formulas as `svg`, `png` (uploaded images) or `auto`")
@@ -309,6 +316,8 @@ def _convert(value: Any, kind: str) -> Any:
         return _nested(value, NESTED[kind])
     if kind == "tuple[str, ...]":
         return _text_list(value)
+    if kind == "tuple[tuple[str, str], ...]":
+        return _text_mapping(value)
     if kind == "int | None":
         return None if value is None else _convert(value, "int")
     if kind == "bool":
@@ -350,6 +359,19 @@ def _text_list(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _text_mapping(value: Any) -> tuple[tuple[str, str], ...]:
+    """A YAML mapping of names to text, as sorted pairs (hashable, with a stable order)."""
+    if isinstance(value, list | tuple) and all(
+        isinstance(pair, list | tuple) and len(pair) == 2 for pair in value
+    ):
+        value = dict(value)
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value.values()
+    ):
+        raise TypeError(value)
+    return tuple(sorted((str(k).strip().lower(), str(v)) for k, v in value.items()))
+
+
 class _UnknownKey(ValueError):
     pass
 
@@ -376,6 +398,7 @@ def _describe(kind: str) -> str:
         return f"a mapping with {names}"
     return {
         "tuple[str, ...]": "a list of text",
+        "tuple[tuple[str, str], ...]": "a mapping of names to text",
         "bool": "true or false",
         "int": "a whole number",
         "float": "a number",
@@ -389,6 +412,13 @@ def _validate(settings: Settings, source: Path) -> Settings:
         if value not in allowed:
             raise ConfigError(
                 f"{source}: `{name}` must be one of {', '.join(allowed)}, not {value!r}"
+            )
+    for kind, _title in settings.alert_titles:
+        from wxsync.render.alerts import KINDS  # only when set: the renderer is a heavy import
+
+        if kind not in KINDS:
+            raise ConfigError(
+                f"{source}: `alert_titles`: unknown kind `{kind}`; kinds are {', '.join(KINDS)}"
             )
     if settings.jobs < 1:
         raise ConfigError(f"{source}: `jobs` must be at least 1")

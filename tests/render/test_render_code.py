@@ -112,3 +112,10 @@ def test_colour_forms_are_short() -> None:
     assert short_color("ff7b72") == "#ff7b72"
     assert code_color("#ff7b72") == "#f77"
     assert code_color("#000000") == "#000"
+
+
+def test_yaml_token_types_no_style_lists_fall_back_to_their_parents() -> None:
+    code = "key: plain value\nlist:\n  - item: [1, 2]\n  - ? complex\n    : mapping\n"
+    for style in ("github-dark", "monokai", "friendly"):
+        renderer = Renderer(RenderOptions(code_theme=style))
+        assert displayed(fence(code.rstrip("\n"), "yaml"), renderer) == [code.rstrip("\n")]

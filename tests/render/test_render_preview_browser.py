@@ -5,6 +5,8 @@ The screenshot is kept under `test-artifacts/` (git-ignored) so a person can loo
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,10 +15,15 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
+
+from wxsync.render import Renderer, RenderOptions
+from wxsync.render.theme import available_themes
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -143,3 +150,141 @@ def test_preview_renders_the_article_in_headless_chromium(preview_url: str) -> N
     assert image.size[0] >= 400
     colours = image.convert("RGB").getcolors(maxcolors=1_000_000) or []
     assert len(colours) > 50, "the screenshot shows more than a blank page"
+
+
+TABLES = """\
+| 参数 | 说明 | 默认值 |
+|---|---|---|
+| requests | 并发请求数量，超过后排队等待 | 10 |
+| ThreadPoolExecutor | 线程池执行器 | Android |
+
+| Name | Type | Description | Default | Required | Example |
+|---|---|---|---|---|---|
+| connection_timeout_seconds | integer | how long to wait for the server to answer | 30 | no | 60 |
+| ThreadPoolExecutor | Android | requests per second allowed | 100 | yes | 250 |
+
+文字 `inline_code` 文字。
+
+正文[^1]和[链接](https://example.com)。
+
+[^1]: 脚注。
+"""
+FORMULA_LINES = "\n\n".join("字" * n + "，公式 $x^2$，后文" for n in range(24))
+
+# Measures the laid-out article and writes the findings into the page as JSON.
+MEASURE = """<script>
+function lines(node, start, end) {
+  const range = document.createRange();
+  range.setStart(node, start); range.setEnd(node, end);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.bottom))).size;
+}
+function brokenWords(cell) {
+  const broken = [];
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[A-Za-z0-9_]+/g)) {
+      if (lines(node, m.index, m.index + m[0].length) > 1) broken.push(m[0]);
+    }
+  }
+  return broken;
+}
+window.onload = () => {
+  const out = {};
+  document.querySelectorAll('.frame').forEach(frame => {
+    const theme = frame.dataset.theme;
+    const tables = [...frame.querySelectorAll('table')].map(table => {
+      const box = table.parentElement;
+      return {
+        broken: [...table.querySelectorAll('th,td')].flatMap(brokenWords),
+        wrappedHeaders: [...table.querySelectorAll('th')]
+          .filter(th => lines(th.firstChild, 0, th.firstChild.length) > 1)
+          .map(th => th.textContent),
+        overflowX: getComputedStyle(box).overflowX,
+        boxWidth: box.clientWidth, scrollWidth: box.scrollWidth, tableWidth: table.offsetWidth,
+      };
+    });
+    const code = frame.querySelector('code');
+    const sups = [...frame.querySelectorAll('sup')].map(s => {
+      const style = getComputedStyle(s);
+      return [s.textContent, style.color, style.fontWeight, style.fontSize].join('|');
+    });
+    const commas = [...frame.querySelectorAll('p')].filter(p => p.querySelector('svg')).map(p => {
+      const svg = p.querySelector('svg').getBoundingClientRect();
+      const text = [...p.childNodes].concat([...p.querySelectorAll('span')].flatMap(s => [...s.childNodes]))
+        .find(n => n.nodeType === 3 && n.previousSibling && n.previousSibling.nodeName === 'svg');
+      const range = document.createRange(); range.setStart(text, 0); range.setEnd(text, 1);
+      return Math.abs(range.getBoundingClientRect().bottom - svg.bottom) < 12;
+    });
+    out[theme] = {
+      tables, sups, commas,
+      codeRatio: parseFloat(getComputedStyle(code).fontSize) /
+        parseFloat(getComputedStyle(code.parentElement).fontSize),
+    };
+  });
+  document.getElementById('out').textContent = JSON.stringify(out);
+};
+</script>"""
+
+
+def measure_in_chromium(page: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="wxsync-chromium-") as profile:
+        dom = subprocess.run(
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--window-size=400,900",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=True,
+        ).stdout
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found and found.group(1), "the measuring script did not run"
+    result: dict[str, Any] = json.loads(unescape(found.group(1)))
+    return result
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_on_a_phone_tables_scroll_and_never_break_words_in_any_theme(tmp_path: Path) -> None:
+    frames = []
+    for theme in available_themes():
+        options = RenderOptions(theme=theme, math="svg")
+        html = Renderer(options).render(TABLES + "\n" + FORMULA_LINES).html
+        frames.append(
+            f'<div class="frame" data-theme="{theme}" style="width:375px">'
+            f'<div style="padding:0 16px">{html}</div></div>'
+        )
+    page = tmp_path / "tables.html"
+    page.write_text(
+        '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        + "".join(frames)
+        + f'<pre id="out"></pre>{MEASURE}</body></html>',
+        encoding="utf-8",
+    )
+    results = measure_in_chromium(page)
+    assert sorted(results) == sorted(available_themes())
+    for theme, found in results.items():
+        narrow, wide = found["tables"]
+        for table in (narrow, wide):
+            assert table["broken"] == [], f"{theme}: words broken across lines"
+            assert table["wrappedHeaders"] == [], f"{theme}: headers wrap"
+            assert table["overflowX"] == "auto", f"{theme}: the wrapper does not scroll"
+            assert table["boxWidth"] <= 375
+            assert table["scrollWidth"] >= table["tableWidth"], f"{theme}: table clipped"
+        assert wide["scrollWidth"] > wide["boxWidth"], f"{theme}: the wide table was squeezed"
+        assert 0.85 <= found["codeRatio"] <= 0.95, f"{theme}: inline code {found['codeRatio']:.2f}"
+        assert all(found["commas"]) and len(found["commas"]) == 24, f"{theme}: ， left alone"
+        footnote, reference = found["sups"][:2]
+        assert footnote.split("|")[0] == "1" and reference.split("|")[0] == "[1]"
+        assert footnote.split("|")[1:] != reference.split("|")[1:], f"{theme}: marks look alike"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wxsync.render import Renderer, RenderOptions
+    from wxsync.render import Fitted, Renderer, RenderOptions
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,6 +107,7 @@ def _render_one(path: Path, renderer: Renderer, out_dir: Path | None) -> bool:
     import sys
 
     from wxsync.content.post import parse_post
+    from wxsync.engine.manuscript import fit_article
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -122,7 +123,11 @@ def _render_one(path: Path, renderer: Renderer, out_dir: Path | None) -> bool:
         for problem in loaded.problems:
             print(problem, file=sys.stderr)
         return False
-    result = renderer.render(loaded.post.body)
+    # What `sync` would publish: the richest rung of the fitting ladder that fits.
+    fitted = fit_article(renderer, loaded.post.body)
+    result = fitted.result
+    if fitted.step or not fitted.fits:
+        print(f"{path}: warning: {fit_note(fitted)}", file=sys.stderr)
     if out_dir is None:
         sys.stdout.write(result.html + "\n")
         return True
@@ -132,3 +137,10 @@ def _render_one(path: Path, renderer: Renderer, out_dir: Path | None) -> bool:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return True
+
+
+def fit_note(fitted: Fitted) -> str:
+    """What the fitting ladder did to a post, in words."""
+    if not fitted.fits:
+        return "too long for WeChat even in its plainest form"
+    return f"rendered with {fitted.step} to fit WeChat's limit"

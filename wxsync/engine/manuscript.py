@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -24,13 +25,10 @@ from wxsync.engine.state import PostRecord, parse_iso
 
 if TYPE_CHECKING:
     from wxsync.images import ImageRef
-    from wxsync.render import Renderer, RenderOptions, RenderResult
+    from wxsync.render import Fitted, Renderer, RenderOptions, RenderResult
 
 CONTENT_CHAR_LIMIT = 20_000
 CONTENT_BYTE_LIMIT = 1_000_000
-# uploadimg answers URLs like http://mmbiz.qpic.cn/mmbiz_png/<~60 chars>/0?wx_fmt=png; local
-# paths are shorter, so the offline length check assumes every image URL is this long.
-WECHAT_URL_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -104,6 +102,7 @@ def render_options(settings: Settings) -> RenderOptions:
         "code_label": settings.code_label,
         "user_css": user_css,
         "math": settings.math,
+        "alert_titles": settings.alert_titles,
     }
     if settings.code_theme:
         values["code_theme"] = settings.code_theme
@@ -184,7 +183,8 @@ def _examine(
         content_hash = _digest({"md": source_id, "render": fingerprint})
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
-    result = renderer.render(post.body)
+    fitted = fit_article(renderer, post.body)
+    result = fitted.result
     images: dict[str, ImageRef] = {}
     for src in result.images:
         if src in result.generated:
@@ -193,6 +193,17 @@ def _examine(
             images[src] = _resolve_checked(src, root / path, root)
         except ImageError as exc:
             problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
+
+    for snippet in result.unpaired_emphasis:
+        problems.append(
+            Problem(
+                path,
+                line_of(post, snippet),
+                f"`**` pairs with nothing in “{snippet.strip()}”, so it shows as two asterisks: "
+                "close it, or write `\\*\\*` for literal asterisks",
+                "warning",
+            )
+        )
 
     cover = None
     try:
@@ -205,17 +216,7 @@ def _examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
-    length = _estimated_length(result)
-    if length >= CONTENT_CHAR_LIMIT:
-        problems.append(
-            Problem(
-                path,
-                post.body_line,
-                f"the article would be about {length:,} characters of HTML; WeChat's limit is "
-                f"{CONTENT_CHAR_LIMIT:,} (inline styles count): split the post, shorten long code "
-                "blocks, or set `math: png`",
-            )
-        )
+    problems.extend(_length_problems(path, post, fitted))
 
     deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
@@ -246,6 +247,47 @@ def _examine(
     )
 
 
+def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
+    """An error when even the plainest rung is too long; a warning when a rung was taken."""
+    result = fitted.result
+    found: list[Problem] = []
+    length = result.wechat_length + marker.LENGTH
+    if not fitted.fits:
+        found.append(
+            Problem(
+                path,
+                post.body_line,
+                f"the article would be about {length:,} characters of HTML even with plain code; "
+                f"WeChat's limit is {CONTENT_CHAR_LIMIT:,} (inline styles count): split the post "
+                "or shorten long code blocks",
+            )
+        )
+    elif fitted.step:
+        found.append(
+            Problem(
+                path,
+                post.body_line,
+                f"too long for WeChat as configured; rendered with {fitted.step} "
+                f"({length:,} of {CONTENT_CHAR_LIMIT:,} characters of HTML)",
+                severity="warning",
+            )
+        )
+    return found
+
+
+def fit_article(
+    renderer: Renderer, body: str, image_url: Callable[[str], str] | None = None
+) -> Fitted:
+    """Render a post body on the richest rung of the fitting ladder that fits WeChat's limit.
+
+    `examine`, the dry-run preview and the publisher all call this with the same limit, so they
+    agree on the rung (it does not depend on `image_url`).
+    """
+    from wxsync.render import render_fitting
+
+    return render_fitting(renderer, body, CONTENT_CHAR_LIMIT - marker.LENGTH, image_url=image_url)
+
+
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
     from wxsync.images import resolve
@@ -270,12 +312,6 @@ def _cover_line(post: Post) -> int:
         if key in post.lines:
             return post.lines[key]
     return 1
-
-
-def _estimated_length(result: RenderResult) -> int:
-    html = result.html
-    extra = sum(max(0, WECHAT_URL_LENGTH - len(src)) for src in result.images)
-    return len(html) + extra + marker.LENGTH
 
 
 def line_of(post: Post, needle: str) -> int:

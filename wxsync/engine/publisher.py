@@ -21,6 +21,7 @@ from wxsync.engine.manuscript import (
     CONTENT_BYTE_LIMIT,
     CONTENT_CHAR_LIMIT,
     Manuscript,
+    fit_article,
     line_of,
 )
 from wxsync.engine.marker import mark, marker_for
@@ -156,7 +157,9 @@ class Publisher:
             )
         urls, thumb = self._urls_for(manuscript, uploads)
         html = mark(
-            self.renderer.render(post.body, image_url=lambda src: urls.get(src, src)).html,
+            fit_article(
+                self.renderer, post.body, image_url=lambda src: urls.get(src, src)
+            ).result.html,
             marker_for(action.path, manuscript.hash),
         )
         if len(html) >= CONTENT_CHAR_LIMIT or len(html.encode("utf-8")) >= CONTENT_BYTE_LIMIT:

@@ -29,6 +29,7 @@ from wxsync.engine.manuscript import (
     Manuscript,
     examine,
     facts_from_record,
+    fit_article,
     render_fingerprint,
     render_options,
 )
@@ -372,7 +373,7 @@ class Engine:
         )
         target = (folder / content).with_suffix(".html")
         target.parent.mkdir(parents=True, exist_ok=True)
-        result = self.renderer.render(manuscript.post.body)
+        result = fit_article(self.renderer, manuscript.post.body).result
         urls: dict[str, str] = {}
         for src, data in result.generated.items():
             name = f"{target.stem}-{len(urls)}.png"
@@ -381,7 +382,9 @@ class Engine:
         for src, ref in manuscript.images.items():
             if ref.path is not None:
                 urls[src] = os.path.relpath(ref.path, target.parent)
-        html = self.renderer.render(manuscript.post.body, image_url=lambda s: urls.get(s, s)).html
+        html = fit_article(
+            self.renderer, manuscript.post.body, image_url=lambda s: urls.get(s, s)
+        ).result.html
         target.write_text(html, encoding="utf-8")
         return target
 

@@ -72,7 +72,7 @@ class CodeHighlighter:
     are the expensive parts, and both are cached here.
     """
 
-    def __init__(self, style_name: str, tab_size: int = 4) -> None:
+    def __init__(self, style_name: str, tab_size: int = 4, highlight: str = "full") -> None:
         from pygments.styles import get_style_by_name
         from pygments.util import ClassNotFound
 
@@ -89,6 +89,7 @@ class CodeHighlighter:
 
         self.style_name = style_name
         self.tab_size = tab_size
+        self.mode = highlight
         self.background = short_color(self._style.background_color or "#ffffff")
         text_color = self._style.style_for_token(Token.Text)["color"]
         self.foreground = short_color(text_color) if text_color else "#333"
@@ -107,7 +108,7 @@ class CodeHighlighter:
         code = code.expandtabs(self.tab_size)
         if code.endswith("\n"):
             code = code[:-1]
-        lexer = self._lexer(language) if language else None
+        lexer = self._lexer(language) if language and self.mode != "plain" else None
         if lexer is None:
             return escape_code(code)
         return self._spans(lexer.get_tokens_unprocessed(code))
@@ -128,7 +129,7 @@ class CodeHighlighter:
     def _css_for(self, ttype: _TokenType) -> str:
         css = self._token_css.get(ttype)
         if css is None:
-            style = self._style.style_for_token(ttype)
+            style = self._style.style_for_token(self._styled_type(ttype))
             parts = []
             if style["color"] and code_color(style["color"]) != code_color(self.foreground):
                 parts.append("color:" + code_color(style["color"]))
@@ -141,6 +142,24 @@ class CodeHighlighter:
             css = ";".join(parts)
             self._token_css[ttype] = css
         return css
+
+    def _styled_type(self, ttype: _TokenType) -> _TokenType:
+        """The nearest type the style knows: `ttype` itself or one of its parents.
+
+        Lexers make up token types of their own (`Token.Literal.Scalar.Plain` in YAML) that no
+        style lists; Pygments' formatters fall back to the parent types, and so does this.
+        In "light" mode only comments, strings and keywords keep a colour of their own.
+        """
+        from pygments.token import Comment, Keyword, String, Text, is_token_subtype
+
+        if self.mode == "light":
+            for kept in (Comment, String, Keyword):
+                if is_token_subtype(ttype, kept):
+                    return kept
+            return Text
+        while not self._style.styles_token(ttype) and ttype.parent is not None:
+            ttype = ttype.parent
+        return ttype
 
     def _spans(self, tokens: Iterable[tuple[int, _TokenType, str]]) -> str:
         out: list[str] = []

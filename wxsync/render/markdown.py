@@ -23,6 +23,7 @@ from mistune.renderers.html import HTMLRenderer
 from mistune.util import striptags
 from mistune.util import unescape as unescape_entities
 
+from wxsync.render.alerts import CLASSES
 from wxsync.render.code import NBSP, CodeHighlighter
 from wxsync.render.options import RenderOptions
 from wxsync.render.sanitize import HtmlSanitizer
@@ -42,7 +43,9 @@ MATH_OPEN, MATH_CLOSE = "\ue002", "\ue003"
 BULLETS = ("•", "◦", "▪")
 CHECKED, UNCHECKED = "☑", "☐"
 # Tokens whose children are inline: while they render, display math must stay inline too.
-_INLINE_PARENTS = frozenset({"paragraph", "heading", "block_text", "table_cell", "link"})
+_INLINE_PARENTS = frozenset(
+    {"paragraph", "heading", "block_text", "table_cell", "link", "alert_title"}
+)
 
 
 @dataclass
@@ -131,6 +134,17 @@ class WeChatHTMLRenderer(HTMLRenderer):
     def strikethrough(self, text: str) -> str:
         return "<del>" + text + "</del>"
 
+    def mark(self, text: str) -> str:
+        # A span, not <mark>: WeChat's editor is not known to keep <mark>, and its yellow
+        # default clashes with every theme.
+        return '<span class="mk">' + text + "</span>"
+
+    def superscript(self, text: str) -> str:
+        return "<sup>" + text + "</sup>"
+
+    def subscript(self, text: str) -> str:
+        return "<sub>" + text + "</sub>"
+
     def link(self, text: str, url: str, title: str | None = None) -> str:
         if not is_safe_link(url):
             return text
@@ -179,6 +193,15 @@ class WeChatHTMLRenderer(HTMLRenderer):
 
     def block_quote(self, text: str) -> str:
         return "<blockquote>" + text + "</blockquote>"
+
+    def alert(self, text: str, kind: str) -> str:
+        return f'<section class="al {CLASSES[kind]}">{text}</section>'
+
+    def alert_title(self, text: str) -> str:
+        return f'<p class="at">{text}{self.sanitizer.close_inline()}</p>'
+
+    def details(self, text: str, title: str) -> str:
+        return f'<section class="dt"><p class="ds">{title}</p>{text}</section>'
 
     def block_html(self, html: str) -> str:
         return self.sanitizer.block(html.strip())

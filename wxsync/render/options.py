@@ -12,10 +12,14 @@ from types import MappingProxyType
 
 # Bump when a change to the renderer changes its output for the same input: every post is then
 # re-published once, which is exactly what a visible change of look should cause.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 LINK_MODES = ("references", "keep", "strip")
 MATH_MODES = ("auto", "svg", "png")
+# How much colour code blocks carry: every token type the style colours, only comments,
+# strings and keywords ("light", fewer and shorter spans), or none. The fitting ladder
+# (`wxsync.render.fit`) steps down this list when an article would not fit.
+CODE_HIGHLIGHTS = ("full", "light", "plain")
 
 # WeChat rejects `content` of 20,000 characters or more (errcode 45002); "auto" math switches
 # formulas to PNG images when inline SVG would push an article past this.
@@ -39,8 +43,12 @@ class RenderOptions:
     math: str = "auto"
     references_title: str = "参考链接"
     footnotes_title: str = "脚注"
+    # Titles of alert boxes by kind (note, tip, important, warning, caution), over the
+    # Chinese defaults in `alerts.DEFAULT_TITLES`. Pairs, not a dict, to stay hashable.
+    alert_titles: tuple[tuple[str, str], ...] = ()
     tab_size: int = 4
     content_limit: int = CONTENT_LIMIT
+    code_highlight: str = "full"
 
 
 @dataclass(frozen=True)
@@ -56,3 +64,9 @@ class RenderResult:
     images: tuple[str, ...] = ()
     generated: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     text_length: int = 0
+    # `len(html)` with every image URL counted as a typical uploaded one: the same number
+    # whether or not `image_url` mapped the sources, so decisions based on it are stable.
+    wechat_length: int = 0
+    # Text around each `**` that pairs with nothing, even by the CJK-friendly rule: it would
+    # show as two literal asterisks, which is almost never what the writer meant.
+    unpaired_emphasis: tuple[str, ...] = ()

@@ -8,7 +8,9 @@ Class names used by the renderer, for theme and user CSS authors:
 `wx` root; `li` list row, `lm` its marker, `lc` its content; `cb` code block (`pre`), `cl` its
 language label; `ic` inline code; `tw` table wrapper; `mb` display formula; `mi` display formula
 inside a paragraph; `rh` heading of the references and footnotes; `rl` references list; `fn`
-footnotes; `rf` reference mark; `fr` footnote mark.
+footnotes; `rf` reference mark; `fr` footnote mark; `al` alert box, `an`/`ap`/`ai`/`aw`/`ac`
+its kind (note, tip, important, warning, caution), `at` its title; `dt` details block, `ds` its
+title; `mk` highlighted text; `nw` an inline formula glued to the punctuation after it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,125 @@
+"""The fitting ladder: an article too long for WeChat is rendered plainer until it fits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.gitrepo import commit_all, init_repo, post, write
+from tests.render.html_tools import code_blocks_as_displayed, parse
+from wxsync.render import Renderer, RenderOptions, render_fitting
+from wxsync.render.fit import STEPS
+
+RENDERER = Renderer()
+FUNCTION = '''def handler_{n}(request, *, retries: int = 3) -> dict[str, object]:
+    """Handle one request {n}."""
+    for attempt in range(retries):
+        if request.get("id") == {n}:
+            return {{"ok": True, "attempt": attempt, "name": "handler"}}
+    raise ValueError(f"no such request: {{request!r}}")
+'''
+
+
+def code_post(functions: int) -> str:
+    code = "\n".join(FUNCTION.format(n=n) for n in range(functions))
+    return f"正文。\n\n```python\n{code}```\n"
+
+
+def colours_in_code(html: str) -> set[str]:
+    colours = set()
+    for pre in parse(html).find_all("pre"):
+        for span in pre.find_all("span"):
+            if "color" in span.style:
+                colours.add(span.style["color"])
+    return colours
+
+
+def test_a_short_article_renders_as_configured() -> None:
+    markdown = code_post(2)
+    fitted = render_fitting(RENDERER, markdown)
+    assert fitted.step is None and fitted.fits
+    assert fitted.result.html == RENDERER.render(markdown).html
+
+
+def test_the_richest_step_that_fits_is_taken_in_ladder_order() -> None:
+    full = RENDERER.render(code_post(1)).wechat_length
+    light = RENDERER.variant(code_highlight="light").render(code_post(1)).wechat_length
+    plain = RENDERER.variant(code_highlight="plain").render(code_post(1)).wechat_length
+    assert full > light > plain
+    markdown = code_post(20)
+    sizes = {
+        step: RENDERER.variant(code_highlight=mode).render(markdown).wechat_length
+        for step, mode in ((None, "full"), (STEPS[0], "light"), (STEPS[1], "plain"))
+    }
+    for step, size in sizes.items():
+        fitted = render_fitting(RENDERER, markdown, limit=size + 1)
+        assert (fitted.step, fitted.fits) == (step, True)
+        assert fitted.result.wechat_length == size
+
+
+def test_lighter_code_style_uses_fewer_colours_and_plain_code_none() -> None:
+    markdown = code_post(20)
+    full = RENDERER.render(markdown)
+    light = render_fitting(RENDERER, markdown, limit=full.wechat_length).result
+    plain = RENDERER.variant(code_highlight="plain").render(markdown)
+    assert 1 <= len(colours_in_code(light.html)) < len(colours_in_code(full.html))
+    assert colours_in_code(plain.html) == set()
+    expected = code_blocks_as_displayed(full.html)
+    assert code_blocks_as_displayed(light.html) == expected
+    assert code_blocks_as_displayed(plain.html) == expected
+
+
+def test_formulas_become_images_only_after_code_is_plain() -> None:
+    formulas = "\n\n".join(["$$\\sum_{i=1}^{n} \\frac{a_i^2 + b_i}{\\sqrt{c_i}}$$"] * 40)
+    markdown = code_post(3) + "\n" + formulas + "\n"
+    as_svg = RENDERER.variant(math="svg", code_highlight="plain").render(markdown)
+    fitted = render_fitting(RENDERER, markdown, limit=as_svg.wechat_length - 1)
+    assert fitted.step == "formulas as PNG" and fitted.fits
+    assert fitted.result.generated
+    assert colours_in_code(fitted.result.html) == set()
+
+
+def test_explicit_svg_math_never_turns_formulas_into_images() -> None:
+    renderer = Renderer(RenderOptions(math="svg"))
+    markdown = "$$x^2 + y^2 = z^2$$\n\n" * 200
+    fitted = render_fitting(renderer, markdown, limit=5_000)
+    assert not fitted.fits
+    assert fitted.step == "plain code"
+    assert not fitted.result.generated
+
+
+def test_a_post_too_long_even_in_plain_form_does_not_fit() -> None:
+    fitted = render_fitting(RENDERER, "很长的正文。" * 5_000)
+    assert not fitted.fits
+    assert fitted.result.wechat_length >= 20_000
+
+
+def test_the_step_does_not_depend_on_the_uploaded_image_urls() -> None:
+    markdown = "".join(f"![图](p{n}.png)\n\n" for n in range(20)) + code_post(20)
+    limit = RENDERER.render(markdown).wechat_length
+    before = render_fitting(RENDERER, markdown, limit=limit)
+    after = render_fitting(
+        RENDERER, markdown, limit=limit, image_url=lambda src: "http://mmbiz.qpic.cn/" + src * 9
+    )
+    assert before.step == after.step == "lighter code style"
+
+
+def test_check_warns_which_step_was_taken_and_still_passes(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "blog")
+    write(root / "wxsync.yml", "content: content\n")
+    write(root / "content/long-code.md", post("代码很多", code_post(45)))
+    commit_all(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "wxsync", "check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    warning = [line for line in result.stdout.splitlines() if "long-code.md" in line]
+    assert len(warning) == 1
+    assert warning[0].startswith("content/long-code.md:")
+    assert "warning: too long for WeChat as configured; rendered with" in warning[0]

@@ -63,6 +63,8 @@ def test_state_lost_after_a_publish_run_the_next_run_adds_nothing(
     assert {p: r.url for p, r in saved.posts.items()} == urls
     assert {r.status for r in saved.posts.values()} == {"published"}
     assert not report.failed
+    assert {o.status for o in report.outcomes} == {"adopted"}
+    assert all(o.url and "earlier run" in o.message for o in report.outcomes)
     # And the adopted records make the run after it a no-op.
     calls = control.state()["calls"]
     sync(blog)

@@ -35,7 +35,10 @@ def test_publish_workflow_is_one_sync_per_repository_on_the_default_branch_off_t
     workflow = load(".github/workflows/publish.yml")
     assert workflow["concurrency"]["group"] == "wxsync-${{ github.repository }}"
     job = workflow["jobs"]["publish"]
-    assert job["if"] == "github.ref_name == github.event.repository.default_branch"
+    assert job["if"] == (
+        "github.event_name == 'schedule' || "
+        "github.ref_name == github.event.repository.default_branch"
+    )
     assert 0 < job["timeout-minutes"] <= 60
     minute = workflow[True]["schedule"][0]["cron"].split()[0]
     assert minute.isdigit() and int(minute) not in (0, 30), "off the busy top of the hour"

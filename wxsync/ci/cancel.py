@@ -24,8 +24,9 @@ from typing import Any
 from wxsync.errors import Cancelled
 
 
-class Interrupted(BaseException):
-    """Unwinds the run at once (a BaseException, so no `except Exception` swallows it)."""
+class Interrupted(KeyboardInterrupt):
+    """Unwinds the run at once (a BaseException, so no `except Exception` swallows it; where
+    nothing catches it, the CLI reports an interrupted run)."""
 
 
 class Cancellation:

@@ -92,6 +92,7 @@ def _reason_lines(stderr: str) -> list[str]:
         ):
             continue
         line = re.sub(r"'(?:https?|file|ssh)://[^']*'", "the remote", line)
+        line = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{28}\b", r"\1", line)
         if line not in kept:
             kept.append(line)
     return kept

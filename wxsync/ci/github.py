@@ -189,7 +189,7 @@ def summary_markdown(
     if report.halted:
         lines += ["", f"**Stopped early:** {_cell(report.halted)}"]
     if commit_error:
-        lines += ["", f"**State file not committed:** {_cell(commit_error)}"]
+        lines += ["", f"**State file not committed:** {' '.join(commit_error.split())}"]
     elif commit is not None:
         state = f"committed as `{commit.commit[:12]}`" if commit.pushed else _cell(commit.reason)
         lines += ["", f"State file: {state}."]
@@ -203,6 +203,7 @@ _ICONS = {
     "failed": "❌",
     "invalid": "❌",
     "warning": "⚠️",
+    "adopted": "🔗",
 }
 
 

@@ -134,6 +134,7 @@ class Engine:
         self._publisher: Publisher | None = None
         self._unsaved = False
         self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
+        self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ class Engine:
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         known = horizon(self.state)  # before this run touches any record
-        self.halt, self._publisher, self._unsearched = Halt(), None, {}
+        self.halt, self._publisher, self._unsearched, self._adopted = Halt(), None, {}, {}
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
         selected = self._select(paths, only)
@@ -340,6 +341,7 @@ class Engine:
                 self._save()
         for path in sorted({*articles, *drafts}):
             what = "a published article" if path in articles else "a draft"
+            self._adopted[path] = what
             self.progress(
                 f"{path}: adopted {what} an earlier run made (its state file never reached "
                 "the repository); not creating it again"
@@ -447,6 +449,17 @@ class Engine:
 
     def _outcome(self, action: Action, status: str) -> Outcome:
         record = self.state.posts.get(action.path)
+        adopted = self._adopted.get(action.path)
+        if adopted and status == "unchanged":
+            return Outcome(
+                action.path,
+                action.title,
+                "adopt",
+                "adopted",
+                record.url if record else "",
+                f"{adopted} made by an earlier run whose state file was lost; recorded, "
+                "not created again",
+            )
         url = record.url if record and status in ("unchanged", "warning") else ""
         line = 0
         if action.kind == Kind.INVALID and action.reason.startswith(action.path + ":"):

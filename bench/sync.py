@@ -8,7 +8,10 @@
     state file, which must adopt everything and create nothing (its bound: 1 token + the pages
     of published articles it has to read);
 (c) wall time of a 20-post, 100-image sync with 100 ms of API latency, sequential (jobs=1)
-    against concurrent uploads and polls (jobs=8).
+    against concurrent uploads and polls (jobs=8);
+(d) the API calls of a broadcast sync (24 posts in 3 messages of 8), against the lower bound
+    (1 token + unique images + 1 draft/add + 1 sendall per message + the mass/get polls WeChat
+    needs), and a second run with nothing to do, against 0.
 
 Run: `python bench/sync.py` (add `--posts N` to change (a)'s size). Machines here are noisy:
 read the ratios, not the seconds.
@@ -176,10 +179,46 @@ def bench_concurrency(workdir: Path) -> None:
     )
 
 
+def bench_broadcast(workdir: Path) -> None:
+    polls = 1
+    server = start(config=EmulatorConfig(broadcast_polls=polls, broadcasts_per_day=3))
+    control = EmulatorControl(server.base_url)
+    root = workdir / "broadcast"
+    posts, messages = 24, 3
+    make_repo(root, posts, 1, server.base_url, mode="broadcast", broadcast="{per_day: 3}")
+    for index in range(posts):
+        path = root / "content" / f"{index // 100:02d}" / f"post-{index}.md"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            text.replace("---\n\n", f"wechat:\n  message: m{index % messages}\n---\n\n", 1),
+            encoding="utf-8",
+        )
+    git(root, "commit", "-qam", "messages")
+    command = [sys.executable, "-m", "wxsync", "sync"]
+    subprocess.run(command, cwd=root, env=ENV, check=True, capture_output=True)
+    state = control.state()
+    calls = sum(state["calls"].values())
+    unique_images = len({u["sha256"] for u in state["uploads"]}) + len(state["materials"])
+    bound = 1 + unique_images + messages + messages + messages * (polls + 1)
+    subprocess.run(command, cwd=root, env=ENV, check=True, capture_output=True)
+    again = sum(control.state()["calls"].values()) - calls
+    sent = [len(b["titles"]) for b in control.state()["broadcasts"]]
+    server.shutdown()
+    assert sent == [8, 8, 8], sent
+    print(
+        f"(d) broadcast sync of {posts} posts in {messages} messages: {calls} API calls; lower "
+        f"bound {bound} (1 token + {unique_images} unique images incl. covers + {messages} "
+        f"drafts + {messages} sendall + {messages * (polls + 1)} polls); ratio "
+        f"{calls / bound:.2f} (target 1.00); second run {again} calls (target 0)"
+    )
+    for path, count in sorted(state["calls"].items()):
+        print(f"      {path}: {count}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=2000, help="posts for the no-op benchmark")
-    parser.add_argument("--only", choices=("a", "b", "c"), help="run one benchmark")
+    parser.add_argument("--only", choices=("a", "b", "c", "d"), help="run one benchmark")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
@@ -189,6 +228,8 @@ def main() -> None:
             bench_calls(workdir)
         if args.only in (None, "c"):
             bench_concurrency(workdir)
+        if args.only in (None, "d"):
+            bench_broadcast(workdir)
 
 
 if __name__ == "__main__":

@@ -113,3 +113,49 @@ def test_crash_between_intent_and_submit_resubmits_after_the_settle_time(
     finish(root)
     assert time.monotonic() - started >= 3, "waited for a possibly running job before resubmitting"
     assert_exactly_once(control, root)
+
+
+def make_broadcast_blog(root: Path, api_base: str) -> Path:
+    init_repo(root)
+    write(
+        root / "wxsync.yml",
+        config(api_base, mode="broadcast", publish_timeout=30, broadcast="{per_day: 5}"),
+    )
+    for index, title in enumerate(TITLES):
+        message = "\nwechat:\n  message: weekly" if index < 2 else ""
+        png(root / f"content/img/{index}.png", ("red", "green", "blue", "gray")[index])
+        write(
+            root / f"content/p{index}.md",
+            f"---\ntitle: {title}\ndate: 2026-01-0{index + 1}{message}\n---\n\n"
+            f"正文{title}。\n\n![图](img/{index}.png)\n",
+        )
+    commit_all(root)
+    return root
+
+
+def test_killed_at_any_instant_then_rerun_mass_sends_each_message_exactly_once(
+    tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl
+) -> None:
+    root = make_broadcast_blog(tmp_path / "blog", emulator.base_url)
+    control.configure(broadcasts_per_day=5)
+    control.faults({"path": "*", "delay_ms": 120})
+    killed = 0
+    for instant in [0.6, 1.2, 1.9, 2.7]:
+        process = wxsync_sync(root)
+        time.sleep(instant)
+        if process.poll() is None:
+            process.kill()
+            killed += 1
+        process.communicate(timeout=30)
+    assert killed >= 3, "the kills must land while work is going on"
+    time.sleep(0.5)  # a request the killed process left in flight (delayed 120 ms) lands first
+    control.faults()
+    control.advance(61)  # past the minute in which WeChat answers 45066 to a repeated clientmsgid
+    output = finish(root)
+    state = control.state()
+    sent = Counter(tuple(b["titles"]) for b in state["broadcasts"])
+    assert sent == Counter({("甲", "乙"): 1, ("丙",): 1, ("丁",): 1}), sent
+    assert state["drafts"] == [], "no leftover drafts"
+    saved = load(root / ".wxsync/state.json")
+    assert {r.status for r in saved.posts.values()} == {"sent"}, output
+    assert not saved.message_intents()

@@ -17,7 +17,17 @@ from wxsync import __version__
 from wxsync.errors import WxsyncError
 from wxsync.redact import RedactingFilter, redact
 
-COMMANDS = ("sync", "check", "render", "preview", "status", "new", "doctor", "emulator")
+COMMANDS = (
+    "sync",
+    "check",
+    "render",
+    "preview",
+    "status",
+    "new",
+    "doctor",
+    "emulator",
+    "send-preview",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,9 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"wxsync.commands.{name}")
+            module = importlib.import_module(f"wxsync.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"wxsync.commands.{name}":
+            if exc.name != f"wxsync.commands.{name.replace('-', '_')}":
                 raise
             continue
         module.register(subparsers)

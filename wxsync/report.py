@@ -22,6 +22,7 @@ class Outcome:
     url: str = ""
     message: str = ""
     line: int = 0  # where the problem is, for annotations (0: the file as a whole)
+    group: str = ""  # the message it goes out in, e.g. `weekly 1/2` (empty: on its own)
 
 
 @dataclass
@@ -55,7 +56,7 @@ def table(report: SyncReport, *, verbose: bool = False) -> str:
     lines = []
     if rows:
         header = ("post", "action", "status", "link / note")
-        body = [(o.path, o.action, o.status, o.url or o.message) for o in rows]
+        body = [(o.path, o.action, o.status, _note(o)) for o in rows]
         widths = [max(display_width(r[i]) for r in [header, *body]) for i in range(3)]
         for row in [header, *body]:
             cells = [pad(row[i], widths[i]) for i in range(3)]
@@ -66,6 +67,13 @@ def table(report: SyncReport, *, verbose: bool = False) -> str:
     if report.halted:
         lines.append(f"stopped early: {report.halted}")
     return "\n".join(lines)
+
+
+def _note(outcome: Outcome) -> str:
+    note = outcome.url or outcome.message
+    if outcome.group:
+        return f"[message {outcome.group}] {note}".rstrip()
+    return note
 
 
 def display_width(text: str) -> int:

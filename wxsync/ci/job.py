@@ -163,6 +163,8 @@ def _commit(
 def _message(report: SyncReport) -> str:
     counts = report.counts()
     done = ", ".join(
-        f"{counts[s]} {s}" for s in ("published", "drafted", "failed") if counts.get(s)
+        f"{counts[s]} {s}"
+        for s in ("published", "sent", "drafted", "queued", "failed")
+        if counts.get(s)
     )
     return f"wxsync: update state ({done or 'bookkeeping'}) [skip ci]"

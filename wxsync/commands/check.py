@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wxsync.engine.manuscript import examine, render_fingerprint, render_options
+    from wxsync.engine.messages import group, too_many
     from wxsync.engine.sources import SourceIndex
     from wxsync.engine.sync import CACHE_FILE
     from wxsync.render import Renderer
@@ -39,14 +40,21 @@ def run(args: argparse.Namespace) -> int:
     renderer = Renderer(render_options(settings))
     fingerprint = render_fingerprint(renderer, settings)
     errors = warnings = 0
+    facts = []
     for path in paths:
         manuscript = examine(path, settings, index, renderer, fingerprint)
+        facts.append(manuscript.facts())
         for problem in manuscript.problems:
             print(problem)
             if problem.severity == "error":
                 errors += 1
             else:
                 warnings += 1
+    messages, _singles = group(facts, settings.mode)
+    for message in messages:
+        if too_many(message):
+            print(f"{message.paths[0]}:1: {too_many(message)}")
+            errors += 1
     index.save_cache()
     noun = "post" if len(paths) == 1 else "posts"
     print(f"checked {len(paths)} {noun}: {errors} errors, {warnings} warnings")

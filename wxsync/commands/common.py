@@ -14,7 +14,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False
         "path", nargs="?", help="content folder (default: `content` from wxsync.yml)"
     )
     parser.add_argument(
-        "--mode", choices=("draft", "publish"), help="stop at drafts, or publish them"
+        "--mode",
+        choices=("draft", "publish", "broadcast"),
+        help="stop at drafts, publish them, or mass-send them to followers",
     )
     parser.add_argument("--state", metavar="FILE", help="state file (default .wxsync/state.json)")
     parser.add_argument("--theme", help="theme name")
@@ -34,6 +36,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "theme": getattr(args, "theme", None),
         "api_base": getattr(args, "api_base", None),
         "jobs": getattr(args, "jobs", None),
+        "preview_to": tuple(args.preview_to) if getattr(args, "preview_to", None) else None,
     }
     if getattr(args, "path", None):
         root = find_root(start)

@@ -36,6 +36,17 @@ def register(subparsers: Any) -> None:
         help="play an account without publish permission (freepublish/submit answers 48001)",
     )
     parser.add_argument(
+        "--no-broadcast-permission",
+        action="store_true",
+        help="play an account without mass sending (message/mass/* answers 48001)",
+    )
+    parser.add_argument(
+        "--broadcasts-per-day",
+        type=int,
+        default=None,
+        help="mass sends allowed per day (default 1; beyond it sendall answers 45028)",
+    )
+    parser.add_argument(
         "--publish-polls", type=int, default=None, help="polls that report 'publishing'"
     )
     parser.add_argument(
@@ -61,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         config.ip_allowlist = list(args.allow_ip)
     if args.no_publish_permission:
         config.can_publish = False
+    if args.no_broadcast_permission:
+        config.can_broadcast = False
+    if args.broadcasts_per_day is not None:
+        config.broadcasts_per_day = args.broadcasts_per_day
     if args.publish_polls is not None:
         config.publish_polls = args.publish_polls
     emulator = Emulator(config)

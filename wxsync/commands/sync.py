@@ -22,6 +22,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--retry", action="store_true", help="retry posts that failed for good last time"
     )
+    parser.add_argument(
+        "--preview-to",
+        action="append",
+        metavar="WECHAT_ID",
+        help="send each new or changed draft to this WeChat ID as a preview (repeatable)",
+    )
     parser.add_argument("--jobs", type=int, help="concurrent uploads and status polls (default 4)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--all", action="store_true", help="list unchanged posts in the table too")

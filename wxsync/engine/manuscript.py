@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from wxsync.config import Settings
 from wxsync.content.post import Post, Problem, load_post
 from wxsync.engine import marker
+from wxsync.engine.parts import MAX_PARTS, Part, TooLong, split
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import PostRecord, parse_iso
@@ -52,6 +53,7 @@ class Manuscript:
     cover: Cover | None = None
     deps: dict[str, str | None] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    parts: tuple[Part, ...] = ()  # a post too long for one article, split (else empty)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -68,6 +70,10 @@ class Manuscript:
             publish=post.wechat.publish if post else None,
             republish=post.wechat.republish if post else False,
             problems=tuple(str(p) for p in self.errors),
+            message=post.wechat.message if post else "",
+            position=post.wechat.position if post else None,
+            broadcast=post.wechat.broadcast if post else None,
+            parts=max(1, len(self.parts)),
         )
 
     def remember(self, record: PostRecord, render_fingerprint: str) -> None:
@@ -82,6 +88,10 @@ class Manuscript:
         record.publish = facts.publish
         record.republish = facts.republish
         record.problems = list(facts.problems)
+        record.message = facts.message
+        record.position = facts.position
+        record.broadcast = facts.broadcast
+        record.parts = facts.parts
 
 
 def render_options(settings: Settings) -> RenderOptions:
@@ -120,6 +130,8 @@ def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
         "cover_color": settings.cover_color,
         "animated_gif": settings.animated_gif,
     }
+    if settings.long_posts != "split":  # only when set, so existing posts keep their hashes
+        output["long_posts"] = settings.long_posts
     return _digest(output)
 
 
@@ -141,6 +153,10 @@ def facts_from_record(
         publish=record.publish,
         republish=record.republish,
         problems=tuple(record.problems),
+        message=record.message,
+        position=record.position,
+        broadcast=record.broadcast,
+        parts=record.parts,
     )
 
 
@@ -216,7 +232,8 @@ def _examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
-    problems.extend(_length_problems(path, post, fitted))
+    parts, length_problems = _fit_or_split(post, fitted, renderer, settings)
+    problems.extend(length_problems)
 
     deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
@@ -244,6 +261,7 @@ def _examine(
         cover=cover,
         deps=deps,
         problems=tuple(problems),
+        parts=parts,
     )
 
 
@@ -286,6 +304,46 @@ def fit_article(
     from wxsync.render import render_fitting
 
     return render_fitting(renderer, body, CONTENT_CHAR_LIMIT - marker.LENGTH, image_url=image_url)
+
+
+def _fit_or_split(
+    post: Post, fitted: Fitted, renderer: Renderer, settings: Settings
+) -> tuple[tuple[Part, ...], list[Problem]]:
+    """The parts of a post too long for one article, and any length problems."""
+    if fitted.fits:
+        return (), _length_problems(post.path, post, fitted)
+    parts, problem = _split_long(post, fitted, renderer, settings)
+    return parts, [problem] if problem is not None else []
+
+
+def _split_long(
+    post: Post, fitted: Fitted, renderer: Renderer, settings: Settings
+) -> tuple[tuple[Part, ...], Problem | None]:
+    """Parts for a post too long for one article even in its plainest rendering
+    (`long_posts: split`), each fitting on its own rung of the ladder; or the problem."""
+    length = fitted.result.wechat_length + marker.LENGTH
+    too_long = (
+        f"the article would be about {length:,} characters of HTML even in its plainest "
+        f"rendering; WeChat's limit is {CONTENT_CHAR_LIMIT:,} (inline styles count)"
+    )
+    if settings.long_posts == "refuse":
+        return (), Problem(
+            post.path,
+            post.body_line,
+            f"{too_long}: shorten it, or set `long_posts: split` to send it in parts "
+            "(`long_posts: refuse` is set)",
+        )
+    try:
+        parts = split(post.title, post.body, lambda markdown: fit_article(renderer, markdown).fits)
+    except TooLong as exc:
+        name = exc.section.heading or "the text before the first `##` heading"
+        return (), Problem(
+            post.path,
+            post.body_line + exc.section.line,
+            f"{too_long} and cannot be split into {MAX_PARTS} parts that fit: its longest "
+            f"section, {name}, {exc.reason}; shorten that section or give it `##` subheadings",
+        )
+    return tuple(parts), None
 
 
 def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:

@@ -29,6 +29,7 @@ class Kind(StrEnum):
     INVALID = "invalid"
     DELETE = "delete"
     REMOVED = "removed"
+    SEND = "mass-send"
 
 
 # Kinds that call WeChat when carried out.
@@ -41,6 +42,7 @@ API_KINDS = frozenset(
         Kind.RECONCILE,
         Kind.REPUBLISH,
         Kind.DELETE,
+        Kind.SEND,
     }
 )
 
@@ -57,11 +59,15 @@ class PostFacts:
     publish: bool | None = None  # `wechat.publish`, overriding the run's mode
     republish: bool = False
     problems: tuple[str, ...] = ()  # errors that stop the post (`path:line: message`)
+    message: str = ""  # `wechat.message`: posts sharing it go out as one message
+    position: int | None = None  # `wechat.position`: 1 is the head article
+    broadcast: bool | None = None  # `wechat.broadcast`, overriding the run's mode
+    parts: int = 1  # articles the post takes; more than one when split into parts
 
 
 @dataclass(frozen=True)
 class PlanSettings:
-    mode: str = "draft"  # "draft" | "publish"
+    mode: str = "draft"  # "draft" | "publish" | "broadcast"
     delete_removed: bool = False
     retry: bool = False  # retry posts whose last failure was permanent, even if unchanged
 

@@ -33,6 +33,8 @@ NEW, SKIPPED, SCHEDULED, INVALID, DRAFTED, PUBLISHING, PUBLISHED, FAILED = (
     "published",
     "failed",
 )
+# Mass sending: waiting for the daily quota, handed to WeChat, delivered.
+QUEUED, SENDING, SENT = "queued", "sending", "sent"
 
 
 class StateError(WxsyncError):
@@ -53,11 +55,12 @@ def parse_iso(text: str) -> dt.datetime:
 class Intent:
     """A non-idempotent call about to be made; resolved when its answer is recorded."""
 
-    op: str  # "draft_add" | "submit"
+    op: str  # "draft_add" | "submit" | "sendall"
     hash: str  # content hash of the post being drafted or published
     title: str
     at: str  # when the call was about to be made (UTC, ISO 8601)
-    media_id: str = ""  # the draft being submitted, for "submit"
+    media_id: str = ""  # the draft being submitted, for "submit" and "sendall"
+    clientmsgid: str = ""  # WeChat's idempotency key, for "sendall"
 
 
 class _Versioned:
@@ -91,6 +94,10 @@ class PostRecord(_Versioned):
     publish: bool | None = None
     republish: bool = False
     problems: list[str] = field(default_factory=list)
+    message: str = ""  # `wechat.message`
+    position: int | None = None
+    broadcast: bool | None = None
+    parts: int = 1  # articles the post takes (more than one: a long post split into parts)
     # Where the post stands on WeChat.
     status: str = NEW
     draft_media_id: str = ""
@@ -106,11 +113,15 @@ class PostRecord(_Versioned):
     created_at: str = ""
     updated_at: str = ""
     published_at: str = ""
+    in_message: str = ""  # key of the multi-article message whose draft holds this post
+    previewed: str = ""  # the draft version last sent to `preview_to`
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "parts" and value == 1:
+                continue
             if f.name == "status" or value not in (None, "", [], {}, False):
                 data[f.name] = value.__dict__ if isinstance(value, Intent) else value
         return data
@@ -139,6 +150,55 @@ class PostRecord(_Versioned):
 
 
 @dataclass
+class MessageRecord(_Versioned):
+    """One message (a draft of up to 8 articles) sent together; keyed by its message key.
+
+    A post without `wechat.message` that is mass-sent or split into parts is a message of its
+    own, keyed by its path. The posts' own records say where each one stands; this one says
+    what the draft holds and what was done with it as a whole.
+    """
+
+    posts: list[str] = field(default_factory=list)  # in order: the head article's post first
+    parts: list[int] = field(default_factory=list)  # articles each post takes
+    hashes: list[str] = field(default_factory=list)  # each post's content hash, as drafted
+    title: str = ""  # the head article's title
+    date: str = ""
+    status: str = NEW
+    media_id: str = ""
+    stale: list[str] = field(default_factory=list)  # replaced drafts still to delete
+    previewed: str = ""  # the draft version last sent as a preview
+    publish_id: str = ""
+    article_id: str = ""
+    urls: list[str] = field(default_factory=list)
+    clientmsgid: str = ""
+    msg_id: str = ""
+    sent_hash: str = ""
+    sent_at: str = ""
+    intent: Intent | None = None
+    error: dict[str, Any] | None = None
+    updated_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "status" or value not in (None, "", [], {}, False):
+                data[f.name] = value.__dict__ if isinstance(value, Intent) else value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageRecord:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("intent"), dict):
+            values["intent"] = Intent(**values["intent"])
+        return cls(**values)
+
+    def touch(self) -> None:
+        self.updated_at = now_iso()
+
+
+@dataclass
 class ImageRecord(_Versioned):
     """One uploaded image, keyed by the SHA-256 of the bytes sent."""
 
@@ -163,8 +223,9 @@ class State:
     images: dict[str, ImageRecord] = field(default_factory=dict)
     # Remote image URL → SHA-256 of the bytes sent for it, so it is not downloaded again.
     remote: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, MessageRecord] = field(default_factory=dict)
     version: int = SCHEMA_VERSION
-    _fragments: dict[str, tuple[PostRecord | ImageRecord, int, str]] = field(
+    _fragments: dict[str, tuple[PostRecord | ImageRecord | MessageRecord, int, str]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -189,23 +250,33 @@ class State:
             "posts": {path: record.to_json() for path, record in self.posts.items()},
             "images": {key: image.to_json() for key, image in self.images.items()},
             "remote": dict(self.remote),
+            **(
+                {"messages": {key: m.to_json() for key, m in self.messages.items()}}
+                if self.messages
+                else {}
+            ),
         }
+
+    def message_intents(self) -> list[tuple[str, MessageRecord]]:
+        return [(key, m) for key, m in sorted(self.messages.items()) if m.intent is not None]
 
     def dumps(self) -> str:
         """The file's text: what `json.dumps(indent=2, sort_keys=True)` gives, built incrementally."""
         posts = [self._member("p", path, record) for path, record in sorted(self.posts.items())]
         images = [self._member("i", key, record) for key, record in sorted(self.images.items())]
         remote = [f"    {_encode(url)}: {_encode(sha)}" for url, sha in sorted(self.remote.items())]
+        messages = [self._member("m", key, m) for key, m in sorted(self.messages.items())]
         top = [
             f'  "generator": {_encode(f"wxsync {__version__}")}',
             f'  "images": {_block(images)}',
+            *([f'  "messages": {_block(messages)}'] if messages else []),
             f'  "posts": {_block(posts)}',
             f'  "remote": {_block(remote)}',
             f'  "version": {_encode(self.version)}',
         ]
         return "{\n" + ",\n".join(top) + "\n}\n"
 
-    def _member(self, kind: str, key: str, record: PostRecord | ImageRecord) -> str:
+    def _member(self, kind: str, key: str, record: PostRecord | ImageRecord | MessageRecord) -> str:
         """`    "key": {...}` for one record, re-encoded only if the record changed since last time."""
         cached = self._fragments.get(kind + key)
         if cached is not None and cached[0] is record and cached[1] == record._version:
@@ -234,6 +305,9 @@ class State:
                     str(k): ImageRecord.from_json(v) for k, v in data.get("images", {}).items()
                 },
                 remote={str(k): str(v) for k, v in data.get("remote", {}).items()},
+                messages={
+                    str(k): MessageRecord.from_json(v) for k, v in data.get("messages", {}).items()
+                },
                 version=SCHEMA_VERSION,
             )
         except (TypeError, AttributeError) as exc:
@@ -310,7 +384,12 @@ def merge(ours: State, theirs: State) -> State:
         posts=dict(theirs.posts),
         images={**theirs.images, **ours.images},
         remote={**theirs.remote, **ours.remote},
+        messages=dict(theirs.messages),
     )
+    for key, message in ours.messages.items():
+        other_message = merged.messages.get(key)
+        if other_message is None or message.updated_at >= other_message.updated_at:
+            merged.messages[key] = message
     for path, record in ours.posts.items():
         other = merged.posts.get(path)
         if other is None or (record.updated_at, _progress(record)) >= (

@@ -33,6 +33,7 @@ from wxsync.engine.manuscript import (
     render_fingerprint,
     render_options,
 )
+from wxsync.engine.messages import Message, MessageAction, group, plan_message
 from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan
 from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.engine.sources import SourceIndex
@@ -40,6 +41,7 @@ from wxsync.engine.state import (
     DRAFTED,
     FAILED,
     INVALID,
+    NEW,
     PUBLISHED,
     PUBLISHING,
     SCHEDULED,
@@ -55,6 +57,7 @@ from wxsync.report import Outcome, SyncReport
 if TYPE_CHECKING:
     import requests
 
+    from wxsync.engine.broadcaster import Broadcaster
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
     from wxsync.wechat.client import WeChatClient
@@ -64,6 +67,9 @@ log = logging.getLogger("wxsync.engine.sync")
 CACHE_FILE = ".wxsync/cache/ids.json"
 PREVIEW_DIR = ".wxsync/preview"
 MAX_POLL_DELAY = 15.0
+MESSAGE_API_KINDS = frozenset(
+    {Kind.CREATE, Kind.UPDATE, Kind.PUBLISH, Kind.SEND, Kind.RESUME, Kind.RECONCILE}
+)
 
 
 def make_client(
@@ -132,6 +138,7 @@ class Engine:
         self._index: SourceIndex | None = None
         self.halt = Halt()
         self._publisher: Publisher | None = None
+        self._broadcaster: Broadcaster | None = None
         self._unsaved = False
         self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
         self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
@@ -151,13 +158,17 @@ class Engine:
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         known = horizon(self.state)  # before this run touches any record
-        self.halt, self._publisher, self._unsearched, self._adopted = Halt(), None, {}, {}
+        self.halt, self._publisher, self._broadcaster = Halt(), None, None
+        self._unsearched, self._adopted = {}, {}
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
+        messages, _singles = group(facts, settings.mode)
+        grouped = {path for message in messages for path in message.paths}
+        self._detach(grouped)
 
-        if not dry_run and self.state.intents():
+        if not dry_run and (self.state.intents() or self.state.message_intents()):
             self._reconcile()
 
         plan_settings = PlanSettings(
@@ -166,19 +177,29 @@ class Engine:
 
         def planned() -> list[Action]:
             actions = plan(facts, self.state, plan_settings, self.now())
+            actions = [a for a in actions if a.path not in grouped]
             return [a for a in actions if a.path in selected] if only else actions
 
         actions = planned()
         if not dry_run and self._adopt(actions, facts, known):
             actions = planned()
+        message_plans = [
+            (m, plan_message(m, self.state.messages.get(m.key), settings.mode, self.now()))
+            for m in messages
+        ]
 
         if dry_run:
             self._dry_run(actions, manuscripts, previews=previews)
+            self._dry_run_messages(message_plans)
         else:
             for path, manuscript in manuscripts.items():
                 self._remember(path, manuscript)
             self._unsaved = bool(manuscripts)
             self._carry_out(actions, manuscripts)
+            if message_plans:
+                from wxsync.engine.outbox import Outbox
+
+                Outbox(self).carry_out(message_plans, manuscripts, self._examine)
             if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
                 self._save()
         index.save_cache()
@@ -195,7 +216,23 @@ class Engine:
             raise ConfigError(
                 f"--only: not a post under {self.settings.content}: {', '.join(sorted(unknown))}"
             )
-        return [p for p in paths if p in wanted]
+        # A message goes out whole: naming one of its posts brings the others along.
+        keys = {r.message for p in wanted if (r := self.state.posts.get(p)) and r.message}
+        return [
+            p
+            for p in paths
+            if p in wanted or ((r := self.state.posts.get(p)) is not None and r.message in keys)
+        ]
+
+    def _detach(self, grouped: set[str]) -> None:
+        """A post that left its message (or no longer needs one) gets a draft of its own."""
+        for path, record in self.state.posts.items():
+            if record.in_message and path not in grouped:
+                record.in_message = ""
+                if not record.article_id:
+                    record.draft_media_id = record.draft_hash = ""
+                    if record.status == DRAFTED:
+                        record.status = NEW
 
     def _relative(self, path: str) -> str:
         full = Path(path)
@@ -252,6 +289,22 @@ class Engine:
         return self._client
 
     @property
+    def broadcaster(self) -> Broadcaster:
+        if self._broadcaster is None:
+            from wxsync.engine.broadcaster import Broadcaster
+
+            self._broadcaster = Broadcaster(
+                self.client,
+                self.state,
+                self._save,
+                lock=self._lock,
+                settings=self.settings,
+                progress=self.progress,
+                now=self.now,
+            )
+        return self._broadcaster
+
+    @property
     def publisher(self) -> Publisher:
         if self._publisher is None:
             self._publisher = Publisher(
@@ -299,6 +352,29 @@ class Engine:
                 log.warning("%s: could not reconcile yet: %s", path, error)
                 continue
             log.info("%s: %s", path, resolution.message)
+        self._reconcile_messages()
+
+    def _reconcile_messages(self) -> None:
+        from wxsync.engine.messenger import Messenger
+
+        messenger = Messenger(
+            self.client,
+            self.state,
+            self._save,
+            lock=self._lock,
+            publisher=self.publisher,
+            progress=self.progress,
+        )
+        for key, record in self.state.message_intents():
+            if record.intent is None or record.intent.op == "sendall":
+                continue  # a mass send is settled by repeating it with the same clientmsgid
+            self.progress(f"message {key}: checking an interrupted {record.intent.op}")
+            try:
+                messenger.reconcile(record, settle=self.settings.publish_settle, now=self.now())
+            except WxsyncError as error:
+                if self.halt.check(error):
+                    return
+                log.warning("message %s: could not reconcile yet: %s", key, error)
 
     # -- adoption ---------------------------------------------------------------------------------
 
@@ -365,6 +441,13 @@ class Engine:
                     outcome.message = f"{action.reason}; preview: {written.relative_to(self.settings.root).as_posix()}"
             self.report.outcomes.append(outcome)
 
+    def _dry_run_messages(self, plans: list[tuple[Message, MessageAction]]) -> None:
+        from wxsync.engine.outbox import outcomes_for
+
+        for message, action in plans:
+            status = "planned" if action.kind in MESSAGE_API_KINDS else _passive_status(action.kind)
+            self.report.outcomes.extend(outcomes_for(message, action, status, {}).values())
+
     def _write_preview(self, manuscript: Manuscript, folder: Path) -> Path | None:
         if manuscript.post is None:
             return None
@@ -424,12 +507,7 @@ class Engine:
 
         uploads = self._upload_images(writes)
         for work in writes:
-            self._guard(
-                work.action.path,
-                work.outcome,
-                work.record,
-                partial(self._write_draft, work, uploads),
-            )
+            self._write(work, uploads)
             if work.action.publish and work.outcome.status == DRAFTED:
                 submits.append((work.action.path, work.record, work.outcome))
         for path, record, outcome in submits:
@@ -440,6 +518,26 @@ class Engine:
                 polls.append((path, record, outcome))
         if polls:
             self.publisher.poll(polls)
+
+    def _write(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
+        """Write one post's draft, then send it to `preview_to`."""
+        path = work.action.path
+        self._guard(path, work.outcome, work.record, partial(self._write_draft, work, uploads))
+        if work.outcome.status == DRAFTED:
+            self._preview(path, work.record, work.outcome)
+
+    def _preview(self, path: str, record: PostRecord, outcome: Outcome) -> None:
+        """Send a new or changed draft to `preview_to`; a failure is only a warning."""
+        if not self.settings.preview_to:
+            return
+        try:
+            warnings = self.broadcaster.preview(record.draft_media_id, record.draft_hash, record)
+        except WxsyncError as error:
+            warnings = [f"preview failed: {error}"]
+        for warning in warnings:
+            self.progress(f"{path}: warning: {warning}")
+        if warnings:
+            outcome.message = "; ".join(filter(None, [outcome.message, *warnings]))
 
     def _write_draft(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
         unsearched = self._unsearched.get(work.action.path)

@@ -36,15 +36,20 @@ UPLOADIMG_LIMIT = 1_000_000
 MATERIAL_LIMIT = 10_000_000
 MAX_ARTICLES = 8
 MAX_PAGE = 20
+BEIJING_OFFSET = 8 * 3600
 
 
 class ApiError(Exception):
-    """An errcode answer. `errmsg` gets WeChat's ` rid: ...` suffix when it is sent."""
+    """An errcode answer. `errmsg` gets WeChat's ` rid: ...` suffix when it is sent.
 
-    def __init__(self, code: int, message: str) -> None:
+    `extra` holds fields some errors carry besides the code (45065 answers the earlier msg_id).
+    """
+
+    def __init__(self, code: int, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.extra = extra or {}
 
 
 @dataclass
@@ -73,6 +78,12 @@ class EmulatorConfig:
     )
     minute_quota: dict[str, int] = field(default_factory=lambda: {"/cgi-bin/stable_token": 10_000})
     material_cap: int = 100_000
+    # Mass sending: False plays an account without the API (48001 on every message/mass call).
+    can_broadcast: bool = True
+    # Successful mass sends per day, counted in the account's day (Beijing time); 45028 beyond.
+    broadcasts_per_day: int = 1
+    # message/mass/get answers SENDING this many times before the final status.
+    broadcast_polls: int = 1
 
     def update(self, changes: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -145,6 +156,9 @@ class EmulatedAccount:
             self.calls: Counter[str] = Counter()
             self.usage: Counter[tuple[str, str]] = Counter()
             self._next_publish_id = 2247483647
+            self.broadcasts: list[dict[str, Any]] = []
+            self.previews: list[dict[str, Any]] = []
+            self._next_msg_id = 1000000001
 
     # -- time, quotas, tokens ---------------------------------------------------------------------
 
@@ -559,6 +573,113 @@ class EmulatedAccount:
         ]
         return {"total_count": len(items), "item_count": len(page), "item": page}
 
+    # -- mass sending and previews ----------------------------------------------------------------
+
+    def _account_day(self) -> int:
+        """The account's calendar day: WeChat counts the mass-send quota in Beijing time."""
+        return int((self.now() + BEIJING_OFFSET) // 86400)
+
+    def _mpnews_draft(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("msgtype") != "mpnews":
+            raise ApiError(40097, "invalid args: msgtype must be mpnews")
+        mpnews = body.get("mpnews")
+        if not isinstance(mpnews, dict):
+            raise ApiError(40097, "invalid args: mpnews")
+        return self._draft(mpnews)
+
+    def mass_sendall(self, body: dict[str, Any]) -> dict[str, Any]:
+        """message/mass/sendall: mass-send a draft; `clientmsgid` makes a repeat harmless."""
+        clientmsgid = body.get("clientmsgid")
+        if clientmsgid is not None and (not isinstance(clientmsgid, str) or len(clientmsgid) > 64):
+            raise ApiError(40097, "invalid args: clientmsgid must be a string of at most 64 chars")
+        earlier = next(
+            (b for b in self.broadcasts if clientmsgid and b["clientmsgid"] == clientmsgid), None
+        )
+        if earlier is not None:
+            if self.now() - earlier["sent_at"] < 60:
+                raise ApiError(45066, "same clientmsgid retry too fast")
+            raise ApiError(45065, "clientmsgid exist", {"msg_id": earlier["msg_id"]})
+        target = body.get("filter")
+        if not isinstance(target, dict) or not isinstance(target.get("is_to_all"), bool):
+            raise ApiError(40097, "invalid args: filter.is_to_all")
+        if not target["is_to_all"] and not isinstance(target.get("tag_id"), int):
+            raise ApiError(40097, "invalid args: filter.tag_id")
+        if body.get("send_ignore_reprint", 0) not in (0, 1):
+            raise ApiError(40097, "invalid args: send_ignore_reprint must be 0 or 1")
+        draft = self._mpnews_draft(body)
+        day = self._account_day()
+        sent_today = sum(1 for b in self.broadcasts if b["day"] == day)
+        if sent_today >= self.config.broadcasts_per_day:
+            raise ApiError(45028, "has no masssend quota")
+        msg_id = self._next_msg_id
+        self._next_msg_id += 1
+        self.broadcasts.append(
+            {
+                "msg_id": msg_id,
+                "media_id": draft["media_id"],
+                "clientmsgid": clientmsgid or "",
+                "titles": [a["title"] for a in draft["articles"]],
+                "status": "SENDING",
+                "tag_id": None if target["is_to_all"] else target["tag_id"],
+                "send_ignore_reprint": body.get("send_ignore_reprint", 0),
+                "sent_at": self.now(),
+                "day": day,
+                "polls_left": max(0, self.config.broadcast_polls),
+            }
+        )
+        del self.drafts[draft["media_id"]]  # a mass-sent draft leaves the draft box
+        return {
+            "errcode": 0,
+            "errmsg": "send job submission success",
+            "msg_id": msg_id,
+            "msg_data_id": msg_id,
+        }
+
+    def _broadcast(self, body: dict[str, Any]) -> dict[str, Any]:
+        msg_id = body.get("msg_id")
+        found = next((b for b in self.broadcasts if b["msg_id"] == msg_id), None)
+        if found is None:
+            raise ApiError(40097, "invalid args: msg_id")
+        return found
+
+    def mass_get(self, body: dict[str, Any]) -> dict[str, Any]:
+        sent = self._broadcast(body)
+        if sent["status"] == "SENDING":
+            if sent["polls_left"] > 0:
+                sent["polls_left"] -= 1
+            else:
+                sent["status"] = "SEND_SUCCESS"
+        return {"msg_id": sent["msg_id"], "msg_status": sent["status"]}
+
+    def mass_delete(self, body: dict[str, Any]) -> dict[str, Any]:
+        sent = self._broadcast(body)
+        index = body.get("article_idx", 0)
+        if not isinstance(index, int) or not 0 <= index <= len(sent["titles"]):
+            raise ApiError(40097, "invalid args: article_idx")
+        if index == 0:
+            sent["status"] = "DELETE"
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def mass_preview(self, body: dict[str, Any]) -> dict[str, Any]:
+        """message/mass/preview: one draft to one person's WeChat (towxname or touser)."""
+        towxname, touser = body.get("towxname"), body.get("touser")
+        if not (isinstance(towxname, str) and towxname) and not (
+            isinstance(touser, str) and touser
+        ):
+            raise ApiError(40003, "invalid openid")
+        draft = self._mpnews_draft(body)
+        msg_id = self._next_msg_id
+        self._next_msg_id += 1
+        who = {"towxname": towxname} if towxname else {"touser": touser}
+        self.previews.append(
+            {
+                **who,
+                "media_id": draft["media_id"],
+                "titles": [a["title"] for a in draft["articles"]],
+            }
+        )
+        return {"errcode": 0, "errmsg": "preview success", "msg_id": msg_id}
+
     # -- inspection ----------------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
@@ -592,6 +713,11 @@ class EmulatedAccount:
                 {"publish_id": j.publish_id, "media_id": j.media_id, "status": j.status}
                 for j in self.jobs.values()
             ],
+            "broadcasts": [
+                {key: b[key] for key in ("msg_id", "media_id", "clientmsgid", "titles", "status")}
+                for b in self.broadcasts
+            ],
+            "previews": [dict(p) for p in self.previews],
             "calls": dict(self.calls),
             "config": self.config.public(),
             "time": self.now(),

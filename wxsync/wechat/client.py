@@ -44,6 +44,8 @@ DEFAULT_BASE_URL = "https://api.weixin.qq.com"
 
 # Business calls answer these when the token is no good: refresh once, retry once.
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
+# sendall with a clientmsgid already used: the earlier send's msg_id comes with it.
+CLIENTMSGID_EXISTS = 45065
 # WeChat said "not now" without doing the work: safe to repeat even for non-idempotent calls.
 RETRYABLE_CODES = frozenset({-1, 45011})
 
@@ -131,6 +133,14 @@ class PublishStatus:
     @property
     def succeeded(self) -> bool:
         return self.status == 0
+
+
+@dataclass(frozen=True)
+class MassSend:
+    """The answer of `message/mass/sendall`; `repeated` when WeChat had already sent it (45065)."""
+
+    msg_id: str
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,7 +247,9 @@ class WeChatClient:
         params: Mapping[str, str] | None = None,
         auth: bool = True,
         idempotent: bool,
+        accept: frozenset[int] = frozenset(),
     ) -> dict[str, Any]:
+        """One API call with retries; errcodes in `accept` are answers, not exceptions."""
         deadline = self._clock() + self.retry.total_time
         retries = 0
         token_refreshed = False
@@ -251,7 +263,7 @@ class WeChatClient:
                 retries = self._backoff_or_raise(api, retries, deadline, failure.detail)
                 continue
             code = _errcode(payload)
-            if code == 0:
+            if code == 0 or code in accept:
                 return payload
             message = str(payload.get("errmsg", ""))
             if auth and code in TOKEN_REJECTED and not token_refreshed:
@@ -447,6 +459,72 @@ class WeChatClient:
             json_body={"article_id": article_id, "index": index},
             idempotent=True,
         )
+
+    # -- mass sending and previews ------------------------------------------------------------------
+
+    def send_all(
+        self,
+        media_id: str,
+        *,
+        clientmsgid: str,
+        tag_id: int | None = None,
+        ignore_reprint: bool = False,
+    ) -> MassSend:
+        """Mass-send a draft to followers (or to one tag). Not idempotent except through
+        `clientmsgid`: repeating one that WeChat already used answers 45065 with the earlier
+        msg_id, which this returns as a `MassSend` with `repeated=True`."""
+        target: dict[str, Any] = (
+            {"is_to_all": True} if tag_id is None else {"is_to_all": False, "tag_id": tag_id}
+        )
+        payload = self._call(
+            "/cgi-bin/message/mass/sendall",
+            json_body={
+                "filter": target,
+                "mpnews": {"media_id": media_id},
+                "msgtype": "mpnews",
+                "send_ignore_reprint": int(ignore_reprint),
+                "clientmsgid": clientmsgid,
+            },
+            idempotent=False,
+            accept=frozenset({CLIENTMSGID_EXISTS}),
+        )
+        repeated = _errcode(payload) == CLIENTMSGID_EXISTS
+        msg_id = str(payload.get("msg_id", "") or "")
+        if repeated and not msg_id:
+            raise error_for(
+                CLIENTMSGID_EXISTS, str(payload.get("errmsg", "")), "/cgi-bin/message/mass/sendall"
+            )
+        return MassSend(msg_id, repeated)
+
+    def get_mass(self, msg_id: str) -> str:
+        """The status of a mass send: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+        payload = self._call(
+            "/cgi-bin/message/mass/get", json_body={"msg_id": _number(msg_id)}, idempotent=True
+        )
+        return str(payload.get("msg_status", ""))
+
+    def delete_mass(self, msg_id: str, article_idx: int = 0) -> None:
+        self._call(
+            "/cgi-bin/message/mass/delete",
+            json_body={"msg_id": _number(msg_id), "article_idx": article_idx},
+            idempotent=True,
+        )
+
+    def preview(self, media_id: str, *, towxname: str = "", touser: str = "") -> str:
+        """Send a draft to one person's WeChat (by WeChat ID, or by openid); returns the msg_id.
+        Treated as idempotent: a repeat costs one more preview, never a mass send."""
+        who = {"towxname": towxname} if towxname else {"touser": touser}
+        payload = self._call(
+            "/cgi-bin/message/mass/preview",
+            json_body={**who, "mpnews": {"media_id": media_id}, "msgtype": "mpnews"},
+            idempotent=True,
+        )
+        return str(payload.get("msg_id", ""))
+
+
+def _number(text: str) -> int | str:
+    """WeChat's msg_id is a number; send it back as one."""
+    return int(text) if text.isdigit() else text
 
 
 def _errcode(payload: Mapping[str, Any]) -> int:

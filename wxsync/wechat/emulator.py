@@ -4,7 +4,8 @@ The account's behaviour lives in `account.py`; this module is the HTTP side: rou
 parsing (JSON as WeChat reads it, multipart uploads), the IP whitelist, token checks, quotas,
 and, under `/__emulator__/`, inspection and fault injection:
 
-- `GET  /__emulator__/state`   materials, uploads, drafts, published articles, call counts
+- `GET  /__emulator__/state`   materials, uploads, drafts, published articles, broadcasts,
+                               previews, call counts
 - `POST /__emulator__/faults`  replace the fault rules (`[]` clears them)
 - `POST /__emulator__/config`  change `EmulatorConfig` fields (token TTL, allowlist, ...)
 - `POST /__emulator__/advance` move the emulator's clock forward `{"seconds": N}`
@@ -150,6 +151,10 @@ ROUTES: dict[str, _Route] = {
     "/cgi-bin/freepublish/getarticle": _Route(lambda a, q, b, f: a.freepublish_getarticle(b)),
     "/cgi-bin/freepublish/delete": _Route(lambda a, q, b, f: a.freepublish_delete(b)),
     "/cgi-bin/freepublish/batchget": _Route(lambda a, q, b, f: a.freepublish_batchget(b)),
+    "/cgi-bin/message/mass/sendall": _Route(lambda a, q, b, f: a.mass_sendall(b)),
+    "/cgi-bin/message/mass/get": _Route(lambda a, q, b, f: a.mass_get(b)),
+    "/cgi-bin/message/mass/delete": _Route(lambda a, q, b, f: a.mass_delete(b)),
+    "/cgi-bin/message/mass/preview": _Route(lambda a, q, b, f: a.mass_preview(b)),
 }
 
 # WeChat keeps `\uXXXX` escapes in JSON bodies as literal text (garbled titles), so we do too.
@@ -257,6 +262,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if path.startswith("/cgi-bin/freepublish/") and not account.config.can_publish:
                     # Accounts without the publishing permission get 48001 from every freepublish API.
                     raise ApiError(48001, "api unauthorized")
+                if path.startswith("/cgi-bin/message/mass/") and not account.config.can_broadcast:
+                    raise ApiError(48001, "api unauthorized")
                 body: Any = {}
                 files: dict[str, tuple[str, bytes]] = {}
                 if route.body == "json":
@@ -268,6 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return route.handler(account, query, body, files)
         except ApiError as error:
             return {
+                **error.extra,
                 "errcode": error.code,
                 "errmsg": f"{error.message} rid: {secrets.token_hex(4)}-{secrets.token_hex(4)}",
             }

@@ -73,6 +73,10 @@ class QuotaExhaustedError(WeChatError):
     """The daily quota of an API is spent: nothing helps until tomorrow."""
 
 
+class BroadcastQuotaError(WeChatError):
+    """The mass-send quota is spent (45028): the message waits for the next day, not a failure."""
+
+
 class PermissionDeniedError(WeChatError):
     """The account may not call this API (48001), or the API is banned for it."""
 
@@ -161,6 +165,12 @@ CODES: dict[int, ErrorCode] = {
             "force-refreshing the account's token",
         ),
         ErrorCode(40002, InvalidRequestError, "invalid grant_type", "report this as a wxsync bug"),
+        ErrorCode(
+            40003,
+            InvalidRequestError,
+            "invalid openid or WeChat ID",
+            "check the WeChat IDs in `preview_to` / `--to`: each must follow the account",
+        ),
         ErrorCode(40004, InvalidRequestError, "invalid media type", "report this as a wxsync bug"),
         ErrorCode(
             40005,
@@ -274,7 +284,26 @@ CODES: dict[int, ErrorCode] = {
             "too many calls in a minute; wxsync waits and retries — run again later if it persists",
         ),
         ErrorCode(45047, RateLimitedError, "call frequency limit", "wait a moment and run again"),
-        ErrorCode(45065, RateLimitedError, "call frequency limit", "wait a moment and run again"),
+        ErrorCode(
+            45028,
+            BroadcastQuotaError,
+            "no mass-send quota left",
+            "the account's mass sends for today (or this month) are spent; the message is queued "
+            "and the next run sends it",
+        ),
+        ErrorCode(
+            45065,
+            InvalidRequestError,
+            "clientmsgid already used",
+            "this message was already mass-sent; wxsync adopts the earlier send instead of sending "
+            "it again",
+        ),
+        ErrorCode(
+            45066,
+            RateLimitedError,
+            "same clientmsgid retried within a minute",
+            "a mass send was repeated too fast; the next run checks whether it went out",
+        ),
         ErrorCode(
             45110,
             LimitExceededError,
@@ -343,6 +372,16 @@ _CONTEXT_ADVICE: dict[tuple[int, str], tuple[type[WeChatError], str]] = {
     (40001, "/cgi-bin/token"): (
         CredentialError,
         "the AppSecret is wrong: check WECHAT_APPSECRET (reset it under 设置与开发 → 基本配置 if unsure)",
+    ),
+    (48001, "/cgi-bin/message/mass/sendall"): (
+        PermissionDeniedError,
+        "this account cannot mass-send through the API (only verified accounts can); the drafts "
+        "are kept — send them from the WeChat editor, or use `--mode draft`/`publish`",
+    ),
+    (48001, "/cgi-bin/message/mass/preview"): (
+        PermissionDeniedError,
+        "this account cannot send previews through the API (only verified accounts can); "
+        "preview drafts in the WeChat editor instead",
     ),
     (48001, "/cgi-bin/freepublish/submit"): (
         PermissionDeniedError,

@@ -47,6 +47,27 @@ def reason(message: str) -> str:
     return text.split(": ", 2)[0] + (": " + text.split(": ", 2)[1] if ": " in text else "")
 
 
+def _site(root: Path) -> object:
+    """The detected site, for a wxsync that detects sites (None for the baseline)."""
+    try:
+        from wxsync.site import detect
+    except ImportError:
+        return None
+    from wxsync.config import load_settings
+
+    return detect(root, load_settings(root, environ={}).site)
+
+
+def _exists_somewhere(src: str, files: list[str]) -> bool:
+    """Whether some repository file's path ends with the path as written (`..` and `/` aside)."""
+    written = unquote(urlsplit(src.strip()).path)
+    parts = [p for p in PurePosixPath(written).parts if p not in ("/", ".", "..")]
+    if not parts or written.startswith(("http:", "https:", "//")):
+        return False
+    tail = "/".join(parts)
+    return any(f == tail or f.endswith("/" + tail) for f in files)
+
+
 def measure(name: str, root: Path) -> dict[str, object]:
     from wxsync.config import load_settings
     from wxsync.engine.manuscript import examine, render_fingerprint, render_options
@@ -59,11 +80,8 @@ def measure(name: str, root: Path) -> dict[str, object]:
         content = root / KNOWN_CONTENT[name]
     index = SourceIndex.build(root)
     paths = index.posts(content)
-    files_by_name: Counter[str] = Counter(
-        PurePosixPath(p).name
-        for p in index.ids
-        if PurePosixPath(p).suffix.lower() in IMAGE_SUFFIXES
-    )
+    files = [p for p in index.ids if PurePosixPath(p).suffix.lower() in IMAGE_SUFFIXES]
+    site = _site(root)
     renderer = Renderer(render_options(settings))
     fingerprint = render_fingerprint(renderer, settings)
     crashes: Counter[str] = Counter()
@@ -73,7 +91,11 @@ def measure(name: str, root: Path) -> dict[str, object]:
     started = time.perf_counter()
     for path in paths:
         try:
-            manuscript = examine(path, settings, index, renderer, fingerprint)
+            manuscript = (
+                examine(path, settings, index, renderer, fingerprint, site=site)
+                if site is not None
+                else examine(path, settings, index, renderer, fingerprint)
+            )
         except Exception as exc:  # counting crashes is the point
             crashes[f"{type(exc).__name__}: {str(exc)[:60]}"] += 1
             continue
@@ -87,8 +109,7 @@ def measure(name: str, root: Path) -> dict[str, object]:
             for src in manuscript.render.images:
                 if src in manuscript.images or src in manuscript.render.generated:
                     continue
-                written = unquote(urlsplit(src.strip()).path)
-                if files_by_name[PurePosixPath(written).name]:
+                if _exists_somewhere(src, files):
                     unresolved.append(f"{path}: {src}")
         if not errors:
             through += 1

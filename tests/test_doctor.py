@@ -58,6 +58,7 @@ def test_healthy_setup_passes_every_check(blog: Path, emulator: EmulatorServer) 
     assert all(c["ok"] for c in checks.values())
     assert text.count("✓") == len(checks) and text.rstrip().endswith("all checks passed")
     assert DEFAULT_SECRET not in text
+    assert text.count("site: plain Markdown · posts in content/") == 1
 
 
 def test_doctor_changes_nothing_on_the_account(

@@ -18,6 +18,7 @@ from wxsync.errors import WxsyncError
 from wxsync.redact import RedactingFilter, redact
 
 COMMANDS = (
+    "init",
     "sync",
     "check",
     "render",

@@ -246,7 +246,16 @@ def load_settings(
     values.update(_from_environment(environ))
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     settings = replace(Settings(root=root), **_coerce(values, root / CONFIG_FILE))
+    if "content" not in values:
+        settings = replace(settings, content=_detected_content(settings))
     return _validate(settings, root / CONFIG_FILE)
+
+
+def _detected_content(settings: Settings) -> str:
+    """With no `content` set anywhere, the posts are where the site generator keeps them."""
+    from wxsync.site import detect
+
+    return detect(settings.root, settings.site).content
 
 
 def _read_file(path: Path) -> dict[str, Any]:

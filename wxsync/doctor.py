@@ -54,6 +54,7 @@ class Doctor:
         self.checks: list[Check] = []
 
     def run(self) -> list[Check]:
+        self._site()
         credentials = self._credentials()
         reachable = self._reachable()
         client = self._client() if credentials and reachable else None
@@ -83,6 +84,13 @@ class Doctor:
         self.add(name, False, f"not checked: {because}", skipped=True)
 
     # -- the checks ---------------------------------------------------------------------------------
+
+    def _site(self) -> None:
+        """What kind of repository this is: informational, so it always passes."""
+        from wxsync.site import detect
+
+        site = detect(self.settings.root, self.settings.site)
+        self.add("site", True, site.describe().removeprefix("site: "))
 
     def _credentials(self) -> bool:
         appid, secret = self.settings.appid, self.settings.secret

@@ -194,3 +194,9 @@ def test_footnote_marks_and_reference_marks_look_different(theme: str) -> None:
     assert footnote.text() == "1" and reference.text() == "[1]"
     assert footnote.style.get("font-weight") == "700"
     assert footnote.style.get("color") != reference.style.get("color")
+
+
+def test_the_escaped_asterisk_placeholder_cannot_be_typed_into_a_post() -> None:
+    html = render("a \ue010\ue010b\ue010\ue010 c \ue011x\ue011")
+    assert "\ue010" not in html and "\ue011" not in html
+    assert "*" not in parse(html).text() and "_" not in parse(html).text()

@@ -30,8 +30,11 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.engine.sources import SourceIndex
     from wxsync.engine.sync import CACHE_FILE
     from wxsync.render import Renderer
+    from wxsync.site import detect
 
     settings = settings_from(args)
+    site = detect(settings.root, settings.site)
+    print(site.describe())
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
     paths = index.posts(settings.content_dir)
     if args.path and Path(args.path).is_file():
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     errors = warnings = 0
     facts = []
     for path in paths:
-        manuscript = examine(path, settings, index, renderer, fingerprint)
+        manuscript = examine(path, settings, index, renderer, fingerprint, site=site)
         facts.append(manuscript.facts())
         for problem in manuscript.problems:
             print(problem)

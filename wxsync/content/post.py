@@ -74,6 +74,7 @@ class WeChatOptions:
     message: str = ""  # posts with the same key go out together as one multi-article message
     position: int | None = None  # place in the message; 1 is the head article
     broadcast: bool | None = None  # overrides whether the message is mass-sent
+    source_url_off: bool = False  # `source_url: false`: no 阅读原文 link, not even the site's
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class Post:
     draft: bool = False
     wechat: WeChatOptions = field(default_factory=WeChatOptions)
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key → line
+    # Where the post lives on its site (see wxsync.site): Hugo's `url`, Hexo's and Jekyll's
+    # `permalink`, the `slug` that replaces the file name, and the categories some patterns use.
+    slug: str = ""
+    url: str = ""
+    permalink: str = ""
+    categories: tuple[str, ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -201,7 +208,27 @@ class _Reader:
             draft=draft,
             wechat=wechat,
             lines=lines,
+            slug=self.address("slug"),
+            url=self.address("url"),
+            permalink=self.address("permalink"),
+            categories=self.categories(),
         )
+
+    def address(self, key: str) -> str:
+        value = self.meta.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    def categories(self) -> tuple[str, ...]:
+        """`categories` (or `category`) as a flat list; Jekyll also takes a space-separated string."""
+        value = self.meta.get("categories", self.meta.get("category"))
+        if isinstance(value, str):
+            return tuple(value.split())
+        if not isinstance(value, list):
+            return ()
+        flat: list[str] = []
+        for item in value:  # Hexo: `- [Parent, Child]` is one category path
+            flat.extend(str(v) for v in (item if isinstance(item, list) else [item]) if v)
+        return tuple(flat)
 
     def author(self) -> str:
         key, value = self.pick("author")
@@ -283,11 +310,7 @@ class _Reader:
                 self.problem("wechat", f"`wechat.{name}` should be true or false")
                 value = None
             flags[name] = value
-        source_url = _text(table.get("source_url"))
-        if source_url and not re.match(r"^https?://", source_url):
-            self.problem("wechat", "`wechat.source_url` should be an http(s) link")
-        if len(source_url.encode("utf-8")) > SOURCE_URL_LIMIT:
-            self.problem("wechat", "`wechat.source_url` is longer than WeChat's 1 KB")
+        source_url, source_url_off = self.source_url(table.get("source_url"))
         crop = _text(table.get("cover_crop"))
         if crop:
             try:
@@ -324,7 +347,24 @@ class _Reader:
             message=_text(message),
             position=position,
             broadcast=flags["broadcast"],
+            source_url_off=source_url_off,
         )
+
+    def source_url(self, value: Any) -> tuple[str, bool]:
+        """`wechat.source_url`: a link, or `false` for none at all (not even the site's)."""
+        if value is False:
+            return "", True
+        if value is True:
+            self.problem(
+                "wechat", "`wechat.source_url` should be an http(s) link, or false to turn it off"
+            )
+            return "", False
+        source_url = _text(value)
+        if source_url and not re.match(r"^https?://", source_url):
+            self.problem("wechat", "`wechat.source_url` should be an http(s) link")
+        if len(source_url.encode("utf-8")) > SOURCE_URL_LIMIT:
+            self.problem("wechat", "`wechat.source_url` is longer than WeChat's 1 KB")
+        return source_url, False
 
 
 def parse_crop(value: str) -> str:

@@ -25,8 +25,9 @@ from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import PostRecord, parse_iso
 
 if TYPE_CHECKING:
-    from wxsync.images import ImageRef
+    from wxsync.images import ImageRef, Places
     from wxsync.render import Fitted, Renderer, RenderOptions, RenderResult
+    from wxsync.site import Site
 
 CONTENT_CHAR_LIMIT = 20_000
 CONTENT_BYTE_LIMIT = 1_000_000
@@ -53,6 +54,7 @@ class Manuscript:
     cover: Cover | None = None
     deps: dict[str, str | None] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    source_url: str = ""  # the 阅读原文 link: front matter's, else the post's address on its site
     parts: tuple[Part, ...] = ()  # a post too long for one article, split (else empty)
 
     @property
@@ -161,17 +163,28 @@ def facts_from_record(
 
 
 def examine(
-    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+    path: str,
+    settings: Settings,
+    index: SourceIndex,
+    renderer: Renderer,
+    fingerprint: str,
+    *,
+    site: Site | None = None,
 ) -> Manuscript:
     """Read, render, resolve and check one post. Touches no network.
 
     Whatever goes wrong with one post stays that post's problem: an unexpected exception (a
     wxsync bug some post's text provoked) becomes one `path:line` error saying what failed,
-    and `check`, `sync` and `sync --dry-run` go on with the other posts.
+    and `check`, `sync` and `sync --dry-run` go on with the other posts. `site` is the run's
+    detected site (detected here when not given).
     """
     source_id = index.id_of(path) or ""
     try:
-        return _examine(path, settings, index, renderer, fingerprint)
+        if site is None:
+            from wxsync.site import detect
+
+            site = detect(settings.root, settings.site)
+        return _examine(path, settings, index, renderer, fingerprint, site=site)
     except Exception as exc:  # one post's failure must not end the run
         return crashed(path, source_id, fingerprint, exc)
 
@@ -186,12 +199,19 @@ def crashed(path: str, source_id: str, fingerprint: str, exc: Exception) -> Manu
 
 
 def _examine(
-    path: str, settings: Settings, index: SourceIndex, renderer: Renderer, fingerprint: str
+    path: str,
+    settings: Settings,
+    index: SourceIndex,
+    renderer: Renderer,
+    fingerprint: str,
+    *,
+    site: Site,
 ) -> Manuscript:
     from wxsync.images import ImageError
 
     root = settings.root
     source_id = index.id_of(path) or ""
+    places = places_of(site, index)
     loaded = load_post(root, path, default_author=settings.author, timezone=settings.timezone)
     problems = list(loaded.problems)
     post = loaded.post
@@ -201,14 +221,7 @@ def _examine(
 
     fitted = fit_article(renderer, post.body)
     result = fitted.result
-    images: dict[str, ImageRef] = {}
-    for src in result.images:
-        if src in result.generated:
-            continue
-        try:
-            images[src] = _resolve_checked(src, root / path, root)
-        except ImageError as exc:
-            problems.append(Problem(path, line_of(post, src), f"image {src}: {exc.message}"))
+    images = _resolve_images(post, result, root, places, problems)
 
     for snippet in result.unpaired_emphasis:
         problems.append(
@@ -223,7 +236,7 @@ def _examine(
 
     cover = None
     try:
-        cover = _choose_cover(post, images, settings)
+        cover = _choose_cover(post, images, settings, places)
     except ImageError as exc:
         if post.cover:
             problems.append(Problem(path, _cover_line(post), f"cover {post.cover}: {exc.message}"))
@@ -235,22 +248,18 @@ def _examine(
     parts, length_problems = _fit_or_split(post, fitted, renderer, settings)
     problems.extend(length_problems)
 
-    deps: dict[str, str | None] = {}
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
-    for ref in refs:
-        if ref.kind == "remote" and ref.url:
-            deps[ref.url] = ""
-        elif ref.path is not None:
-            relative = ref.path.relative_to(root.resolve()).as_posix()
-            deps[relative] = index.id_of(relative)
-    content_hash = _digest(
-        {
-            "md": source_id,
-            "deps": sorted(deps.items()),
-            "cover": cover.source if cover else "",
-            "render": fingerprint,
-        }
-    )
+    deps = _dependencies(refs, root, index)
+    source_url, from_site = _source_url(post, site)
+    hashed: dict[str, object] = {
+        "md": source_id,
+        "deps": sorted(deps.items()),
+        "cover": cover.source if cover else "",
+        "render": fingerprint,
+    }
+    if from_site:  # the site's configuration, not the post, changed the article
+        hashed["site_url"] = source_url
+    content_hash = _digest(hashed)
     return Manuscript(
         path=path,
         post=post,
@@ -261,8 +270,64 @@ def _examine(
         cover=cover,
         deps=deps,
         problems=tuple(problems),
+        source_url=source_url,
         parts=parts,
     )
+
+
+def _resolve_images(
+    post: Post, result: RenderResult, root: Path, places: Places, problems: list[Problem]
+) -> dict[str, ImageRef]:
+    """Every body image the post uses, resolved; each one that cannot be is a problem."""
+    from wxsync.images import ImageError
+
+    images: dict[str, ImageRef] = {}
+    for src in result.images:
+        if src in result.generated:
+            continue
+        try:
+            images[src] = _resolve_checked(src, root / post.path, root, places)
+        except ImageError as exc:
+            problems.append(Problem(post.path, line_of(post, src), f"image {src}: {exc.message}"))
+    return images
+
+
+def _dependencies(refs: list[ImageRef], root: Path, index: SourceIndex) -> dict[str, str | None]:
+    """The files and URLs the article is made of besides the post, with their content ids."""
+    deps: dict[str, str | None] = {}
+    for ref in refs:
+        if ref.kind == "remote" and ref.url:
+            deps[ref.url] = ""
+        elif ref.path is not None:
+            relative = ref.path.relative_to(root.resolve()).as_posix()
+            deps[relative] = index.id_of(relative)
+    return deps
+
+
+def places_of(site: Site, index: SourceIndex) -> Places:
+    """Where the site's generator finds images, for `resolve`."""
+    from wxsync.images import Places
+
+    return Places(
+        static=site.static,
+        base_path=site.base_path,
+        asset_folders=site.asset_folders,
+        by_name=index.by_name() if site.vault else {},
+    )
+
+
+def _source_url(post: Post, site: Site) -> tuple[str, bool]:
+    """The 阅读原文 link, and whether it came from the site rather than the post's front matter."""
+    from wxsync.content.post import SOURCE_URL_LIMIT
+
+    if post.wechat.source_url_off:
+        return "", False
+    if post.wechat.source_url:
+        return post.wechat.source_url, False
+    url = site.post_url(post.path, post)
+    if len(url.encode("utf-8")) > SOURCE_URL_LIMIT:
+        return "", False
+    return url, bool(url)
 
 
 def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
@@ -346,22 +411,28 @@ def _split_long(
     return tuple(parts), None
 
 
-def _resolve_checked(src: str, post_file: Path, root: Path) -> ImageRef:
+def _resolve_checked(
+    src: str, post_file: Path, root: Path, places: Places | None = None
+) -> ImageRef:
     """Resolve an image reference; `resolve` also checks a local file exists and is an image."""
-    from wxsync.images import resolve
+    from wxsync.images import NOWHERE, resolve
 
-    return resolve(src, post_file, root)
+    return resolve(src, post_file, root, places or NOWHERE)
 
 
-def _choose_cover(post: Post, images: dict[str, ImageRef], settings: Settings) -> Cover:
+def _choose_cover(
+    post: Post, images: dict[str, ImageRef], settings: Settings, places: Places
+) -> Cover:
     """Front matter, else the first body image, else the configured default, else a generated one."""
     root = settings.root
     if post.cover:
-        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root))
+        return Cover("front matter", _resolve_checked(post.cover, root / post.path, root, places))
     if images:
         return Cover("first image", next(iter(images.values())))
     if settings.default_cover:
-        return Cover("default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root))
+        return Cover(
+            "default", _resolve_checked(settings.default_cover, root / "wxsync.yml", root, places)
+        )
     return Cover("generated")
 
 

@@ -288,7 +288,7 @@ class Publisher:
             thumb_media_id=thumb,
             author=post.author,
             digest=post.digest,
-            content_source_url=options.source_url,
+            content_source_url=manuscript.source_url,
             need_open_comment=int(comments),
             only_fans_can_comment=int(comments and fans_only),
             pic_crop_235_1=options.cover_crop,

@@ -33,6 +33,7 @@ class SourceIndex:
     _cache_dirty: bool = False
     _toplevel: Path | None = None
     _prefix: str = ""  # `root` relative to the git top level, with a trailing slash
+    _by_name: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def build(cls, root: Path, cache_path: Path | None = None) -> SourceIndex:
@@ -64,6 +65,15 @@ class SourceIndex:
                 continue
             found.append(path)
         return sorted(found)
+
+    def by_name(self) -> dict[str, tuple[str, ...]]:
+        """The repository's files by file name, built once (Obsidian finds `![[x.png]]` so)."""
+        if self._by_name is None:
+            names: dict[str, list[str]] = {}
+            for path in sorted(self.ids):
+                names.setdefault(PurePosixPath(path).name, []).append(path)
+            self._by_name = {name: tuple(paths) for name, paths in names.items()}
+        return self._by_name
 
     def id_of(self, path: str) -> str | None:
         """The content id of a repository-relative file, or None if it does not exist."""

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from wxsync.engine.broadcaster import Broadcaster
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
+    from wxsync.site import Site
     from wxsync.wechat.client import WeChatClient
 
 log = logging.getLogger("wxsync.engine.sync")
@@ -142,6 +143,7 @@ class Engine:
         self._unsaved = False
         self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
         self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
+        self._site: Site | None = None
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -160,6 +162,8 @@ class Engine:
         known = horizon(self.state)  # before this run touches any record
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
         self._unsearched, self._adopted = {}, {}
+        if dry_run:
+            self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
         selected = self._select(paths, only)
@@ -244,6 +248,15 @@ class Engine:
             raise ConfigError(f"--only: {path} is outside the repository") from None
 
     @property
+    def site(self) -> Site:
+        """The repository's site generator and rules, detected once per engine."""
+        if self._site is None:
+            from wxsync.site import detect
+
+            self._site = detect(self.settings.root, self.settings.site)
+        return self._site
+
+    @property
     def renderer(self) -> Renderer:
         if self._renderer is None:
             from wxsync.render import Renderer
@@ -275,7 +288,9 @@ class Engine:
 
     def _examine(self, path: str) -> Manuscript:
         assert self._index is not None
-        return examine(path, self.settings, self._index, self.renderer, self.fingerprint)
+        return examine(
+            path, self.settings, self._index, self.renderer, self.fingerprint, site=self.site
+        )
 
     def _remember(self, path: str, manuscript: Manuscript) -> None:
         record = self.state.post(path)

@@ -17,15 +17,17 @@ from wxsync.images.crop import parse_crop
 from wxsync.images.errors import ImageError
 from wxsync.images.formats import MATERIAL_LIMIT, UPLOADIMG_LIMIT, image_type
 from wxsync.images.metadata import strip_metadata
-from wxsync.images.paths import ImageRef, check_local, resolve
+from wxsync.images.paths import NOWHERE, ImageRef, Places, check_local, resolve
 from wxsync.images.prepare import Prepared, prepare_body_image, prepare_cover
 from wxsync.images.remote import fetch_remote
 
 __all__ = [
     "MATERIAL_LIMIT",
+    "NOWHERE",
     "UPLOADIMG_LIMIT",
     "ImageError",
     "ImageRef",
+    "Places",
     "Prepared",
     "check_local",
     "fetch_remote",

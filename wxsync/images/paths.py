@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from wxsync.images.errors import ImageError
@@ -31,13 +32,38 @@ class ImageRef:
     url: str | None  # for remote images
 
 
-def resolve(src: str, post_path: Path, repo_root: Path) -> ImageRef:
+@dataclass(frozen=True)
+class Places:
+    """Where the site's generator would look for an image besides the post's own folder.
+
+    `static` are the folders served at the site root (Hugo's `static/`, Hexo's `source/`),
+    relative to the repository; `base_path` is the site's path prefix ("/blog"), which a
+    site-root path may carry. `asset_folders`: Hexo keeps `a.md`'s files in `a/`. `by_name`
+    maps a file name to the repository paths that have it, for Obsidian vaults, where
+    `![[x.png]]` means "the x.png somewhere in the vault" (built once per run).
+    """
+
+    static: tuple[str, ...] = ()
+    base_path: str = ""
+    asset_folders: bool = False
+    by_name: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+NOWHERE = Places()
+
+
+def resolve(src: str, post_path: Path, repo_root: Path, places: Places = NOWHERE) -> ImageRef:
     """Resolve `src` from the post at `post_path`; raise `ImageError` saying how to fix it.
 
     Local paths are relative to the post's folder, or to `repo_root` when they start with "/".
     They are URL-decoded ("my%20photo.png") and lose any "?query" or "#fragment", as a browser
     would. "//host/x.png" is a scheme-relative URL and is fetched over https. Local files are
     also checked with `check_local`, so a ref that comes back is ready to read.
+
+    When the file is not there, the site's own places are tried the way its generator serves
+    them (see `Places`): a site-root path in the static folders; a relative path in the post's
+    asset folder, then from the site root (themes with `<base href>` or canonical URLs make
+    relative paths site-root ones), then by file name in a vault.
     """
     written = src.strip()
     if written.startswith("//"):
@@ -71,7 +97,12 @@ def resolve(src: str, post_path: Path, repo_root: Path) -> ImageRef:
             "is a symlink to a file outside the repository: copy the image into the repository instead",
         )
     if not resolved.exists():
-        raise ImageError(src, _missing_message(candidate, candidate.relative_to(root).as_posix()))
+        found = _elsewhere(relative, post_path.resolve(), root, places)
+        if found is None:
+            raise ImageError(
+                src, _missing_message(candidate, candidate.relative_to(root).as_posix(), places)
+            )
+        resolved = found
     ref = ImageRef(src=src, kind="local", path=resolved, url=None)
     check_local(ref)
     return ref
@@ -126,7 +157,29 @@ def _remote(src: str, url: str) -> ImageRef:
     return ImageRef(src=src, kind="remote", path=None, url=url)
 
 
-def _missing_message(path: Path, shown: str) -> str:
+def _elsewhere(relative: str, post_file: Path, root: Path, places: Places) -> Path | None:
+    """The file where the site's generator would find it, if it is in one of those places."""
+    tried: list[Path] = []
+    inside = relative.lstrip("/")
+    if relative.startswith("/") and places.base_path:
+        prefix = places.base_path.strip("/") + "/"
+        if inside.startswith(prefix):
+            tried.append(root / inside[len(prefix) :])
+            inside_site = inside[len(prefix) :]
+            tried.extend(root / folder / inside_site for folder in places.static)
+    if not relative.startswith("/") and places.asset_folders:
+        tried.append(post_file.with_suffix("") / inside)
+    tried.extend(root / folder / inside for folder in places.static)
+    name = PurePosixPath(inside).name
+    tried.extend(root / match for match in places.by_name.get(name, ()))
+    for candidate in tried:
+        path = Path(os.path.normpath(candidate))
+        if path.is_relative_to(root) and path.exists() and path.resolve().is_relative_to(root):
+            return path.resolve()
+    return None
+
+
+def _missing_message(path: Path, shown: str, places: Places = NOWHERE) -> str:
     """Say the file is missing, and name a file that differs only in letter case if there is one.
 
     A wrong case works on macOS and Windows, and then fails in CI, which runs on Linux.
@@ -135,10 +188,13 @@ def _missing_message(path: Path, shown: str) -> str:
     try:
         siblings = [entry.name for entry in path.parent.iterdir()]
     except OSError:
-        return message + ": check the path"
+        siblings = []
     same_but_case = sorted(name for name in siblings if name.lower() == path.name.lower())
     if same_but_case:
         return message + f": did you mean '{same_but_case[0]}'? File names are case-sensitive in CI"
+    if places.static:
+        where = ", ".join(f"{folder}/" for folder in places.static)
+        return message + f": check the path (relative to the post, or from the site root {where})"
     return (
         message
         + ": check the path (it is relative to the post; start it with '/' for the repository root)"

@@ -51,10 +51,10 @@ from wxsync.render.options import (
 from wxsync.render.theme import load_theme, minify_css
 
 # Removed from the input: zero-width characters make WeChat break lines where none were
-# written, and the private-use code points are the renderer's own placeholders.
+# written, and the private-use code points U+E000-U+E01F are the renderer's own placeholders.
 # (A regex, not str.translate: translate walks CJK text ~20x slower than a search that finds
 # nothing, which is the usual case.)
-_INPUT_CLEANUP = re.compile("[\u200b-\u200d\ufeff\ue000-\ue003]")
+_INPUT_CLEANUP = re.compile("[\u200b-\u200d\ufeff\ue000-\ue01f]")
 _CLASS = re.compile(r' class="[^"]*"')
 _STASH = re.compile(f"{STASH_OPEN}(\\d+){STASH_CLOSE}")
 _MATH = re.compile(f"{MATH_OPEN}(\\d+){MATH_CLOSE}")

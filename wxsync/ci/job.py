@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from wxsync.ci.cancel import Cancellation, Interrupted, cancellable_session
 from wxsync.ci.commit import (
     ATTEMPTS,
-    CommitError,
     CommitResult,
     NoBranch,
     Target,
@@ -28,6 +27,7 @@ from wxsync.ci.git import Git, auth_environment, basic_credential
 from wxsync.ci.github import Actions
 from wxsync.ci.preflight import preflight
 from wxsync.config import Settings
+from wxsync.errors import WxsyncError
 from wxsync.report import SyncReport, table
 
 # After a cancel, one push must fit in the runner's grace period (SIGKILL 10 s after SIGINT).
@@ -150,7 +150,7 @@ def _commit(
             git=git,
             attempts=1 if cancelled else ATTEMPTS,
         )
-    except CommitError as error:
+    except WxsyncError as error:  # CommitError, or git itself failing on the way
         print(f"not committed: {error}", flush=True)
         return Committed(None, str(error))
     print(

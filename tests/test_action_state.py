@@ -34,7 +34,7 @@ from tests.test_action import (
     sync_step,
 )
 from wxsync.ci.commit import Target, commit_state
-from wxsync.ci.git import auth_environment
+from wxsync.ci.git import ADVICE_DENIED, auth_environment, refusal
 from wxsync.ci.github import Actions, summary_markdown
 from wxsync.engine.state import PostRecord, State, save
 from wxsync.report import Outcome, SyncReport
@@ -444,3 +444,21 @@ def test_finished_reads_plain_outputs(tmp_path: Path) -> None:
     )
     (tmp_path / "step_summary").write_text("", encoding="utf-8")
     assert finished(0, "", tmp_path).outputs == {"state-committed": "true", "commit-sha": "abc"}
+
+
+def test_a_403_is_a_permission_problem_with_its_own_advice_and_no_retry() -> None:
+    refused = refusal(
+        "remote: Permission to owner/blog.git denied to github-actions[bot].\n"
+        "fatal: unable to access 'https://github.com/owner/blog.git/': "
+        "The requested URL returned error: 403\n"
+    )
+    assert not refused.race and refused.advice == ADVICE_DENIED
+    assert refused.reason == (
+        "Permission to owner/blog.git denied to github-actions[bot]. / fatal: unable to access "
+        "the remote: The requested URL returned error: 403"
+    )
+
+
+def test_a_moved_branch_is_a_race() -> None:
+    refused = refusal(" ! [rejected]        main -> main (fetch first)\nerror: failed to push\n")
+    assert refused.race

@@ -191,6 +191,9 @@ def test_an_account_without_mass_sending_keeps_the_drafts_and_says_so_once(
     assert sum("mass sending is not possible" in line for line in lines) == 1
     assert calls(control, "message/mass/sendall") == 1
     assert len(control.state()["drafts"]) == 2
+    report = sync(blog, mode="broadcast")
+    assert calls(control, "message/mass/sendall") == 1, "not asked again until a change or --retry"
+    assert "failed last time and unchanged" in report.outcomes[0].message
 
 
 def test_a_future_date_holds_a_broadcast_back(blog: Path, control: EmulatorControl) -> None:
@@ -297,3 +300,53 @@ def test_cli_sync_previews_and_send_preview_sends_a_draft_on_demand(
     commit_all(blog)
     assert main(["send-preview", "content/new.md", "--to", "boss-wx"]) == 2
     assert "no draft of this post on WeChat" in capsys.readouterr().err
+
+
+def test_a_message_with_nothing_to_do_needs_no_credentials(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "content/a.md", article("甲", message="weekly"))
+    write(blog / "content/b.md", article("乙", message="weekly"))
+    commit_all(blog)
+    sync(blog)
+    settings = load_settings(blog, {}, environ={})
+    report = Engine(settings).run()
+    assert statuses(report) == {"content/a.md": "unchanged", "content/b.md": "unchanged"}
+
+
+def test_editing_a_published_message_warns_and_leaving_it_gives_a_post_its_own_draft(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "content/a.md", article("甲", message="weekly"))
+    write(blog / "content/b.md", article("乙", message="weekly"))
+    commit_all(blog)
+    sync(blog, mode="publish")
+    write(blog / "content/a.md", article("甲", "改了。\n", message="weekly"))
+    commit_all(blog)
+    report = sync(blog, mode="publish")
+    assert statuses(report)["content/a.md"] == "warning"
+    assert calls(control, "freepublish/submit") == 1
+
+    write(blog / "content/c.md", article("丙", message="draft-box"))
+    write(blog / "content/d.md", article("丁", message="draft-box"))
+    commit_all(blog)
+    sync(blog)
+    write(blog / "content/c.md", article("丙"))
+    write(blog / "content/d.md", article("丁"))
+    commit_all(blog)
+    sync(blog, delete_removed=True)
+    drafts = sorted(d["titles"] for d in control.state()["drafts"])
+    assert drafts == [["丁"], ["丙"]], "the two-article draft is replaced by one for each post"
+    assert "draft-box" not in load(blog / ".wxsync/state.json").messages
+
+
+def test_a_long_title_that_cannot_name_its_parts_is_an_error(
+    blog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wxsync.cli import main
+
+    long_body = "".join(f"## 节{n}\n\n" + ("很长的正文。" * 60 + "\n\n") * 20 for n in range(4))
+    write(blog / "content/t.md", article("题" * 63, long_body))
+    commit_all(blog)
+    assert main(["check", str(blog / "content")]) == 1
+    assert "a part's title" in capsys.readouterr().out

@@ -87,6 +87,9 @@ class Broadcaster:
         record = work.record
         resuming = record.intent is not None and record.intent.op == "sendall"
         if self.blocked:
+            with self._lock:
+                record.fail(self.blocked, code=48001, transient=False)
+                self._save()
             work.say(DRAFTED, self.blocked)
             return False
         if not resuming and self._quota_left() <= 0:
@@ -128,6 +131,7 @@ class Broadcaster:
         except PermissionDeniedError as error:
             with self._lock:
                 record.intent = None
+                record.fail(error.advice, code=error.code, transient=False)
                 self._save()
             if not self.blocked:
                 self.progress(f"mass sending is not possible: {error.advice}")

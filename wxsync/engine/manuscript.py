@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
-from wxsync.content.post import Post, Problem, load_post
+from wxsync.content.post import TITLE_LIMIT, Post, Problem, load_post
 from wxsync.engine import marker
 from wxsync.engine.parts import MAX_PARTS, Part, TooLong, split
 from wxsync.engine.plan import PostFacts
@@ -407,6 +407,15 @@ def _split_long(
             post.body_line + exc.section.line,
             f"{too_long} and cannot be split into {MAX_PARTS} parts that fit: its longest "
             f"section, {name}, {exc.reason}; shorten that section or give it `##` subheadings",
+        )
+    longest = max(parts, key=lambda part: len(part.title))
+    if len(longest.title) > TITLE_LIMIT:
+        return (), Problem(
+            post.path,
+            post.lines.get("title", 1),
+            f"{too_long}, so it is sent in {len(parts)} parts, but a part's title "
+            f"“{longest.title}” is {len(longest.title)} characters; WeChat allows {TITLE_LIMIT}: "
+            "shorten the title",
         )
     return tuple(parts), None
 

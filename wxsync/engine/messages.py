@@ -127,7 +127,12 @@ def too_many(message: Message) -> str:
 
 
 def plan_message(
-    message: Message, record: MessageRecord | None, mode: str, now: dt.datetime
+    message: Message,
+    record: MessageRecord | None,
+    mode: str,
+    now: dt.datetime,
+    *,
+    retry: bool = False,
 ) -> MessageAction:
     """What to do with one message, given what its record says was done last time."""
     key = message.key
@@ -159,6 +164,9 @@ def plan_message(
     if record.publish_id:
         return act(Kind.RESUME, "publishing started earlier; checking on it")
     same_layout = record.posts == message.paths and record.parts == message.parts
+    blocked = _blocked(message, record, retry)
+    if blocked:
+        return act(Kind.NOTHING, blocked)
     if record.media_id and same_layout:
         changed = tuple(
             p.path
@@ -197,3 +205,19 @@ def _finished(message: Message, record: MessageRecord) -> tuple[Kind, str] | Non
             return Kind.NOTHING, "published, unchanged"
         return Kind.WARN, "changed since publishing, but WeChat cannot edit a published article"
     return None
+
+
+def _blocked(message: Message, record: MessageRecord, retry: bool) -> str:
+    """Why an unchanged message that failed for good last time is left alone ("" if it is not).
+
+    Like a post: a permanent failure (WeChat refused the content, no permission to publish or
+    mass-send) is not repeated on every run, only when the message changes or with --retry.
+    """
+    error = record.error
+    unchanged = record.posts == message.paths and record.hashes == [p.hash for p in message.posts]
+    if not error or error.get("kind") != "permanent" or retry or not unchanged:
+        return ""
+    return (
+        f"failed last time and unchanged since ({error.get('message', '')}); change it or run "
+        "with --retry"
+    )

@@ -215,6 +215,9 @@ class Messenger:
 
         record = work.record
         if self.publisher._publish_blocked:
+            with self._lock:
+                record.fail(self.publisher._publish_blocked, code=48001, transient=False)
+                self._save()
             work.say(DRAFTED, self.publisher._publish_blocked)
             return False
         with self._lock:
@@ -235,6 +238,7 @@ class Messenger:
         except PermissionDeniedError as error:
             with self._lock:
                 record.intent = None
+                record.fail(error.advice, code=error.code, transient=False)
                 self._save()
             if not self.publisher._publish_blocked:
                 self.progress(f"kept as drafts: {error.advice}")
@@ -265,7 +269,7 @@ class Messenger:
                 self._published(work, status.article_id, list(status.article_urls))
             else:
                 record.publish_id, record.status = "", FAILED
-                record.error = {"message": f"publishing ended: {status.name}", "at": now_iso()}
+                record.fail(f"publishing ended: {status.name}", code=status.status, transient=False)
                 for path in work.message.paths:
                     self.state.post(path).fail(
                         f"publishing ended: {status.name}", code=status.status, transient=False

@@ -31,6 +31,7 @@ from wxsync.errors import WxsyncError
 from wxsync.report import Outcome
 
 if TYPE_CHECKING:
+    from wxsync.engine.broadcaster import Broadcaster
     from wxsync.engine.manuscript import Manuscript
     from wxsync.engine.sync import Engine
     from wxsync.engine.uploader import Job, Uploaded
@@ -83,15 +84,26 @@ def _place(message: Message, path: str, parts: int, number: int) -> str:
 class Outbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.messenger = Messenger(
-            engine.client,
-            engine.state,
-            engine._save,
-            lock=engine._lock,
-            publisher=engine.publisher,
-            progress=engine.progress,
-        )
-        self.broadcaster = engine.broadcaster
+        self._messenger: Messenger | None = None
+
+    @property
+    def messenger(self) -> Messenger:
+        """Made on first use: a run with nothing to send needs no client, nor credentials."""
+        if self._messenger is None:
+            engine = self.engine
+            self._messenger = Messenger(
+                engine.client,
+                engine.state,
+                engine._save,
+                lock=engine._lock,
+                publisher=engine.publisher,
+                progress=engine.progress,
+            )
+        return self._messenger
+
+    @property
+    def broadcaster(self) -> Broadcaster:
+        return self.engine.broadcaster
 
     def carry_out(
         self,
@@ -111,6 +123,28 @@ class Outbox:
         )
         polls = [(w, poll) for w in works if (poll := self._step(w, uploads)) is not None]
         self._poll(polls)
+
+    def retire(self, current: set[str]) -> None:
+        """With `delete_removed`, delete the unsent draft of a message that no longer exists
+        (its posts were removed, or went out on their own); the others' drafts stay."""
+        from wxsync.wechat.errors import InvalidMediaError
+
+        engine = self.engine
+        for key, record in sorted(engine.state.messages.items()):
+            if key in current or record.intent is not None or engine.halt.reason:
+                continue
+            if record.media_id:
+                try:
+                    engine.client.delete_draft(record.media_id)
+                except InvalidMediaError:
+                    pass  # already gone
+                except WxsyncError as error:
+                    log.warning("message %s: could not delete its draft yet: %s", key, error)
+                    continue
+            with engine._lock:
+                del engine.state.messages[key]
+                engine._save()
+            engine.progress(f"message {key}: gone from the repository; its draft was deleted")
 
     def _prepare(
         self,
@@ -190,7 +224,7 @@ class Outbox:
                 if record.status not in (DRAFTED, PUBLISHING, SENDING):
                     record.status = FAILED
                 record.fail(message, code=code, transient=transient)
-            work.record.error = {"message": message, "transient": transient}
+            work.record.fail(message, code=code, transient=transient)
             engine._save()
         work.say(FAILED, message)
         engine.progress(f"message {work.message.key}: failed: {message}")

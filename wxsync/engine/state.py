@@ -194,6 +194,15 @@ class MessageRecord(_Versioned):
             values["intent"] = Intent(**values["intent"])
         return cls(**values)
 
+    def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
+        self.error = {
+            "message": message,
+            "kind": "transient" if transient else "permanent",
+            "at": now_iso(),
+            **({"code": code} if code is not None else {}),
+        }
+        self.touch()
+
     def touch(self) -> None:
         self.updated_at = now_iso()
 

@@ -188,7 +188,12 @@ class Engine:
         if not dry_run and self._adopt(actions, facts, known):
             actions = planned()
         message_plans = [
-            (m, plan_message(m, self.state.messages.get(m.key), settings.mode, self.now()))
+            (
+                m,
+                plan_message(
+                    m, self.state.messages.get(m.key), settings.mode, self.now(), retry=retry
+                ),
+            )
             for m in messages
         ]
 
@@ -200,10 +205,13 @@ class Engine:
                 self._remember(path, manuscript)
             self._unsaved = bool(manuscripts)
             self._carry_out(actions, manuscripts)
-            if message_plans:
+            if message_plans or self.state.messages:
                 from wxsync.engine.outbox import Outbox
 
-                Outbox(self).carry_out(message_plans, manuscripts, self._examine)
+                outbox = Outbox(self)
+                outbox.carry_out(message_plans, manuscripts, self._examine)
+                if settings.delete_removed and not only:
+                    outbox.retire({m.key for m in messages})
             if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
                 self._save()
         index.save_cache()

@@ -183,6 +183,13 @@ def test_search_stops_once_every_post_is_found_and_keeps_the_newest_copy() -> No
     assert result.found["content/30.md"].url == f"https://mp/{NOW - 30 * 60}"
 
 
+def test_an_article_inside_a_multi_article_message_is_not_taken_for_a_post_of_its_own() -> None:
+    message = article("content/a.md", NOW)
+    message["content"]["news_item"].append(article("content/b.md", NOW)["content"]["news_item"][0])
+    _, list_page = listing([message])
+    assert adopt.search(list_page, ["content/a.md", "content/b.md"], None).found == {}
+
+
 def test_search_without_any_bound_reads_at_most_max_pages() -> None:
     items = [article(f"content/{n}.md", NOW - n) for n in range(adopt.PAGE * adopt.MAX_PAGES + 40)]
     offsets, list_page = listing(items)

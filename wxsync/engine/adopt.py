@@ -101,6 +101,10 @@ def search(list_page: Lister, paths: Iterable[str], since: dt.datetime | None) -
 
 def _collect(item: Mapping[str, Any], keys: Mapping[str, str], found: dict[str, Found]) -> None:
     articles: list[dict[str, Any]] = item.get("content", {}).get("news_item", [])
+    if len(articles) != 1:
+        # A post of its own is always a one-article draft; an article inside a multi-article
+        # message belongs to that message, whose records say what becomes of it.
+        return
     key = str(item.get("media_id") or item.get("article_id") or "")
     for index, article in enumerate(articles):
         for mark in marker.markers_in(str(article.get("content", ""))):

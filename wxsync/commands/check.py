@@ -25,9 +25,12 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wxsync.content.links import PostIndex
+    from wxsync.engine.links import LinkResolver, site_addresses
     from wxsync.engine.manuscript import examine, render_fingerprint, render_options
     from wxsync.engine.messages import group, too_many
     from wxsync.engine.sources import SourceIndex
+    from wxsync.engine.state import load
     from wxsync.engine.sync import CACHE_FILE
     from wxsync.render import Renderer
     from wxsync.site import detect
@@ -37,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     print(site.describe())
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
     paths = index.posts(settings.content_dir)
+    links = LinkResolver(
+        PostIndex.build(paths), load(settings.state_path), site_addresses(settings, site)
+    )
     if args.path and Path(args.path).is_file():
         wanted = Path(args.path).resolve().relative_to(settings.root.resolve()).as_posix()
         paths = [p for p in paths if p == wanted] or [wanted]
@@ -45,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     errors = warnings = 0
     facts = []
     for path in paths:
-        manuscript = examine(path, settings, index, renderer, fingerprint, site=site)
+        manuscript = examine(path, settings, index, renderer, fingerprint, site=site, links=links)
         facts.append(manuscript.facts())
         for problem in manuscript.problems:
             print(problem)

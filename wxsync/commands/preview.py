@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wxsync.commands.render import options_from_args
+    from wxsync.commands.render import generator_at, options_from_args
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
     from wxsync.render.preview import PreviewServer, PreviewSite, find_posts
@@ -38,12 +38,8 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.path)
     if not root.exists():
         raise ConfigError(f"{root}: no such file or folder")
-    site = PreviewSite(
-        root,
-        Renderer(
-            options_from_args(args, root.resolve() if root.is_dir() else root.resolve().parent)
-        ),
-    )
+    start = root.resolve() if root.is_dir() else root.resolve().parent
+    site = PreviewSite(root, Renderer(options_from_args(args, start)), generator_at(start))
     try:
         server = PreviewServer((args.host, args.port), site)
     except OSError as exc:

@@ -58,6 +58,15 @@ def options_from_args(args: argparse.Namespace, start: Path | None = None) -> Re
     return render_options(load_settings(start, overrides))
 
 
+def generator_at(start: Path) -> str:
+    """The site generator whose syntax posts under `start` use (detected, or from `wxsync.yml`)."""
+    from wxsync.config import load_settings
+    from wxsync.site import detect
+
+    settings = load_settings(start, {})
+    return detect(settings.root, settings.site).generator
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "render",
@@ -86,13 +95,14 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"{stems[path.stem]} and {path} would both write {path.stem}.html")
         stems[path.stem] = path
     renderer = Renderer(options_from_args(args, files[0].resolve().parent))
+    generator = generator_at(files[0].resolve().parent)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
     for path in files:
         try:
-            ok = _render_one(path, renderer, out_dir)
+            ok = _render_one(path, renderer, out_dir, generator)
         except Exception as exc:  # one post's failure must not end the run
             from wxsync.errors import describe_crash
 
@@ -102,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _render_one(path: Path, renderer: Renderer, out_dir: Path | None) -> bool:
+def _render_one(path: Path, renderer: Renderer, out_dir: Path | None, generator: str) -> bool:
     """Render one post to stdout or into `out_dir`; False (with the reason printed) if it cannot."""
     import sys
 
@@ -118,7 +128,7 @@ def _render_one(path: Path, renderer: Renderer, out_dir: Path | None) -> bool:
         print(f"{path}: not UTF-8 text", file=sys.stderr)
         return False
     # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
-    loaded = parse_post(str(path), text)
+    loaded = parse_post(str(path), text, generator=generator)
     if loaded.post is None:
         for problem in loaded.problems:
             print(problem, file=sys.stderr)

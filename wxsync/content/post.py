@@ -11,13 +11,14 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from wxsync.content import frontmatter
+from wxsync.content.syntax import preprocess
 
 TITLE_LIMIT = 64
 AUTHOR_LIMIT = 16
@@ -90,6 +91,7 @@ class Post:
     draft: bool = False
     wechat: WeChatOptions = field(default_factory=WeChatOptions)
     lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key → line
+    more: int | None = None  # where `<!-- more -->` is in `body`: the digest is what comes before
     # Where the post lives on its site (see wxsync.site): Hugo's `url`, Hexo's and Jekyll's
     # `permalink`, the `slug` that replaces the file name, and the categories some patterns use.
     slug: str = ""
@@ -105,9 +107,16 @@ class Post:
         """The front matter's digest, else the first paragraph cut at a sentence.
 
         Worked out on first use: `render` and `preview` never need it, and finding the first
-        paragraph means parsing Markdown.
+        paragraph means parsing Markdown. Above a `<!-- more -->` the author chose the excerpt
+        (Hexo, Hugo and Jekyll all stop their summaries there), so all of it counts.
         """
-        return self.summary or cut_at_sentence(first_paragraph_text(self.body), DIGEST_LIMIT)
+        if self.summary:
+            return self.summary
+        if self.more is not None:
+            excerpt = paragraphs_text(self.body[: self.more])
+            if excerpt:
+                return cut_at_sentence(excerpt, DIGEST_LIMIT)
+        return cut_at_sentence(first_paragraph_text(self.body), DIGEST_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -121,9 +130,18 @@ class LoadResult:
 
 
 def load_post(
-    root: Path, path: str, *, default_author: str = "", timezone: str = "Asia/Shanghai"
+    root: Path,
+    path: str,
+    *,
+    default_author: str = "",
+    timezone: str = "Asia/Shanghai",
+    generator: str = "",
 ) -> LoadResult:
-    """Read and validate one post; `path` is relative to `root`."""
+    """Read and validate one post; `path` is relative to `root`.
+
+    `generator` (hugo, hexo, jekyll, obsidian; "" when unknown) decides which generator syntax
+    is rewritten into Markdown; see `wxsync.content.syntax`.
+    """
     try:
         raw = (root / path).read_bytes()
     except OSError as exc:
@@ -133,11 +151,18 @@ def load_post(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return LoadResult(None, (Problem(path, line, "not UTF-8 text: save the file as UTF-8"),))
-    return parse_post(path, text, default_author=default_author, timezone=timezone)
+    return parse_post(
+        path, text, default_author=default_author, timezone=timezone, generator=generator
+    )
 
 
 def parse_post(
-    path: str, text: str, *, default_author: str = "", timezone: str = "Asia/Shanghai"
+    path: str,
+    text: str,
+    *,
+    default_author: str = "",
+    timezone: str = "Asia/Shanghai",
+    generator: str = "",
 ) -> LoadResult:
     try:
         document = frontmatter.split(text)
@@ -147,7 +172,14 @@ def parse_post(
         )
     reader = _Reader(path, document, timezone)
     post = reader.read(default_author)
-    return LoadResult(post, tuple(reader.problems))
+    rewritten = preprocess(post.body, generator)
+    if rewritten.body != post.body or rewritten.more is not None:
+        post = replace(post, body=rewritten.body, more=rewritten.more)
+    notes = [
+        Problem(path, post.body_line + note.line, note.message, "warning")
+        for note in rewritten.notes
+    ]
+    return LoadResult(post, (*reader.problems, *notes))
 
 
 class _Reader:
@@ -499,6 +531,20 @@ def _parse_blocks(text: str) -> list[dict[str, Any]]:
         _parser = mistune.create_markdown(renderer=None, plugins=["strikethrough", "url"])
     tokens = _parser(text)
     return tokens if isinstance(tokens, list) else []
+
+
+def paragraphs_text(body: str) -> str:
+    """The text of every paragraph in `body`, one after another (for an excerpt's digest)."""
+    texts = []
+    for token in _parse_blocks(body):
+        if token.get("type") == "paragraph":
+            text = " ".join(_inline_text(token.get("children", [])).split())
+            if text:
+                texts.append(text)
+    joined = ""
+    for text in texts:
+        joined += ("" if _is_cjk(joined[-1:]) else " ") + text if joined else text
+    return joined
 
 
 def _first_paragraph(tokens: list[dict[str, Any]]) -> str:

@@ -22,9 +22,10 @@ from wxsync.engine import marker
 from wxsync.engine.parts import MAX_PARTS, Part, TooLong, split
 from wxsync.engine.plan import PostFacts
 from wxsync.engine.sources import SourceIndex
-from wxsync.engine.state import PostRecord, parse_iso
+from wxsync.engine.state import PUBLISHED, PostRecord, parse_iso
 
 if TYPE_CHECKING:
+    from wxsync.engine.links import LinkResolver
     from wxsync.images import ImageRef, Places
     from wxsync.render import Fitted, Renderer, RenderOptions, RenderResult
     from wxsync.site import Site
@@ -53,6 +54,8 @@ class Manuscript:
     images: dict[str, ImageRef] = field(default_factory=dict)  # src as written → resolved
     cover: Cover | None = None
     deps: dict[str, str | None] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # linked post → the address it got
+    link_urls: dict[str, str] = field(default_factory=dict)  # link as written → address
     problems: tuple[Problem, ...] = ()
     source_url: str = ""  # the 阅读原文 link: front matter's, else the post's address on its site
     parts: tuple[Part, ...] = ()  # a post too long for one article, split (else empty)
@@ -83,6 +86,7 @@ class Manuscript:
         facts = self.facts()
         record.source = self.source_id
         record.deps = dict(self.deps)
+        record.links = dict(self.links)
         record.render = render_fingerprint
         record.title = facts.title
         record.date = facts.date.isoformat() if facts.date else ""
@@ -138,14 +142,25 @@ def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
 
 
 def facts_from_record(
-    path: str, record: PostRecord, index: SourceIndex, fingerprint: str
+    path: str,
+    record: PostRecord,
+    index: SourceIndex,
+    fingerprint: str,
+    address: Callable[[str], str] | None = None,
 ) -> PostFacts | None:
-    """Plan an unchanged post from its state record; None if anything it depends on changed."""
+    """Plan an unchanged post from its state record; None if anything it depends on changed.
+
+    `address` gives a linked post's address now: a drafted post whose links would get a better
+    one (a target got published) is examined again; a published one is left as it is.
+    """
     if not record.source or record.source != index.id_of(path) or record.render != fingerprint:
         return None
     for dep, content_id in record.deps.items():
         if not _is_remote(dep) and index.id_of(dep) != content_id:
             return None
+    published = record.status == PUBLISHED or bool(record.article_id)
+    if address is not None and not published and _links_moved(record.links, address):
+        return None
     return PostFacts(
         path=path,
         hash=record.hash,
@@ -162,6 +177,10 @@ def facts_from_record(
     )
 
 
+def _links_moved(links: dict[str, str], address: Callable[[str], str]) -> bool:
+    return any(address(target) != old for target, old in links.items())
+
+
 def examine(
     path: str,
     settings: Settings,
@@ -170,13 +189,15 @@ def examine(
     fingerprint: str,
     *,
     site: Site | None = None,
+    links: LinkResolver | None = None,
 ) -> Manuscript:
     """Read, render, resolve and check one post. Touches no network.
 
     Whatever goes wrong with one post stays that post's problem: an unexpected exception (a
     wxsync bug some post's text provoked) becomes one `path:line` error saying what failed,
     and `check`, `sync` and `sync --dry-run` go on with the other posts. `site` is the run's
-    detected site (detected here when not given).
+    detected site (detected here when not given). With `links`, links to other posts get their
+    addresses (see `wxsync.engine.links`).
     """
     source_id = index.id_of(path) or ""
     try:
@@ -184,7 +205,7 @@ def examine(
             from wxsync.site import detect
 
             site = detect(settings.root, settings.site)
-        return _examine(path, settings, index, renderer, fingerprint, site=site)
+        return _examine(path, settings, index, renderer, fingerprint, site=site, links=links)
     except Exception as exc:  # one post's failure must not end the run
         return crashed(path, source_id, fingerprint, exc)
 
@@ -206,21 +227,30 @@ def _examine(
     fingerprint: str,
     *,
     site: Site,
+    links: LinkResolver | None,
 ) -> Manuscript:
     from wxsync.images import ImageError
 
     root = settings.root
     source_id = index.id_of(path) or ""
     places = places_of(site, index)
-    loaded = load_post(root, path, default_author=settings.author, timezone=settings.timezone)
+    loaded = load_post(
+        root,
+        path,
+        default_author=settings.author,
+        timezone=settings.timezone,
+        generator=site.generator,
+    )
     problems = list(loaded.problems)
     post = loaded.post
     if post is None:
         content_hash = _digest({"md": source_id, "render": fingerprint})
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
-    fitted = fit_article(renderer, post.body)
+    link_url, linked = links.for_post(path) if links else (None, None)
+    fitted = fit_article(renderer, post.body, link_url=link_url)
     result = fitted.result
+    problems += _missing_links(post, linked.missing if linked else [])
     images = _resolve_images(post, result, root, places, problems)
 
     for snippet in result.unpaired_emphasis:
@@ -257,6 +287,10 @@ def _examine(
         "cover": cover.source if cover else "",
         "render": fingerprint,
     }
+    if linked and linked.targets:
+        # The addresses links got are part of the article (absent without links, so posts
+        # without any keep the hash they always had).
+        hashed["links"] = sorted(linked.targets.items())
     if from_site:  # the site's configuration, not the post, changed the article
         hashed["site_url"] = source_url
     content_hash = _digest(hashed)
@@ -269,6 +303,8 @@ def _examine(
         images=images,
         cover=cover,
         deps=deps,
+        links=dict(linked.targets) if linked else {},
+        link_urls=dict(linked.urls) if linked else {},
         problems=tuple(problems),
         source_url=source_url,
         parts=parts,
@@ -359,7 +395,10 @@ def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
 
 
 def fit_article(
-    renderer: Renderer, body: str, image_url: Callable[[str], str] | None = None
+    renderer: Renderer,
+    body: str,
+    image_url: Callable[[str], str] | None = None,
+    link_url: Callable[[str], str | None] | None = None,
 ) -> Fitted:
     """Render a post body on the richest rung of the fitting ladder that fits WeChat's limit.
 
@@ -368,7 +407,9 @@ def fit_article(
     """
     from wxsync.render import render_fitting
 
-    return render_fitting(renderer, body, CONTENT_CHAR_LIMIT - marker.LENGTH, image_url=image_url)
+    return render_fitting(
+        renderer, body, CONTENT_CHAR_LIMIT - marker.LENGTH, image_url=image_url, link_url=link_url
+    )
 
 
 def _fit_or_split(
@@ -458,6 +499,26 @@ def line_of(post: Post, needle: str) -> int:
     if position < 0:
         return post.body_line
     return post.body_line + post.body.count("\n", 0, position)
+
+
+def _missing_links(post: Post, urls: list[str]) -> list[Problem]:
+    return [
+        Problem(
+            post.path,
+            line_of(post, url),
+            f"link to `{_written(url)}`: no post of this repository answers to it; "
+            "it is shown as plain text",
+            "warning",
+        )
+        for url in urls
+    ]
+
+
+def _written(url: str) -> str:
+    """A generator link as the author wrote its target (`wxsync:wiki/My%20Note` → `My Note`)."""
+    from urllib.parse import unquote
+
+    return unquote(url.partition("/")[2]) or url
 
 
 def _is_remote(dep: str) -> bool:

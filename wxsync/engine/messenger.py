@@ -193,7 +193,12 @@ class Messenger:
         articles = []
         for title, body in bodies:
             html = mark(
-                fit_article(renderer, body, image_url=lambda src: urls.get(src, src)).result.html,
+                fit_article(
+                    renderer,
+                    body,
+                    image_url=lambda src: urls.get(src, src),
+                    link_url=manuscript.link_urls.get,
+                ).result.html,
                 marker_for(path, manuscript.hash),
             )
             if len(html) >= CONTENT_CHAR_LIMIT:

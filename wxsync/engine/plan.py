@@ -8,7 +8,7 @@ post that disappeared). The engine carries the actions out; `--dry-run` only pri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,6 +45,10 @@ API_KINDS = frozenset(
         Kind.SEND,
     }
 )
+
+
+# Writes that wait for the posts they link to (see `waves`).
+DEFERRABLE = frozenset({Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH, Kind.PUBLISH})
 
 
 @dataclass(frozen=True)
@@ -178,3 +182,33 @@ def _plan_removed(path: str, record: PostRecord, settings: PlanSettings) -> Acti
         )
     reason = "file removed; its draft/article stays on WeChat" if on_wechat else "file removed"
     return Action(Kind.REMOVED, path, reason, record.title)
+
+
+def waves(actions: Sequence[Action], links: Mapping[str, Collection[str]]) -> list[list[Action]]:
+    """The actions in rounds, so that a post goes out after the posts it links to are published.
+
+    WeChat gives an article its URL only when its publish job ends, so a post that links to a
+    post published in this run is written in a later round, once that URL is known. Everything
+    else is in the first round. A cycle of links is broken at its first post, whose link then
+    goes to the site (or is plain text).
+    """
+    publishing = {
+        a.path
+        for a in actions
+        if a.kind in (Kind.PUBLISH, Kind.RESUME) or (a.publish and a.kind in DEFERRABLE)
+    }
+    rounds: list[list[Action]] = []
+    done: set[str] = set()
+    waiting = list(actions)
+    while waiting:
+        pending = publishing - done
+        ready = [
+            a
+            for a in waiting
+            if a.kind not in DEFERRABLE or not (set(links.get(a.path, ())) - {a.path}) & pending
+        ]
+        ready = ready or waiting[:1]
+        rounds.append(ready)
+        done.update(a.path for a in ready)
+        waiting = [a for a in waiting if a.path not in done]
+    return rounds

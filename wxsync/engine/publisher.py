@@ -158,7 +158,10 @@ class Publisher:
         urls, thumb = self._urls_for(manuscript, uploads)
         html = mark(
             fit_article(
-                self.renderer, post.body, image_url=lambda src: urls.get(src, src)
+                self.renderer,
+                post.body,
+                image_url=lambda src: urls.get(src, src),
+                link_url=manuscript.link_urls.get,
             ).result.html,
             marker_for(action.path, manuscript.hash),
         )

@@ -85,6 +85,7 @@ class PostRecord(_Versioned):
     # What the post was made of when last seen: enough to tell "unchanged" without reading it.
     source: str = ""  # content id of the Markdown file
     deps: dict[str, str | None] = field(default_factory=dict)  # image → content id (None: missing)
+    links: dict[str, str] = field(default_factory=dict)  # linked post → address its link got
     render: str = ""  # fingerprint of renderer, theme and output settings
     hash: str = ""  # all of the above, combined
     # Facts from the front matter, so an unchanged post is planned without being parsed.

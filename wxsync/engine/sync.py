@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
+from wxsync.content.links import PostIndex
 from wxsync.engine.adopt import horizon
+from wxsync.engine.links import LinkResolver, SiteUrl, site_addresses
 from wxsync.engine.manuscript import (
     Manuscript,
     examine,
@@ -34,7 +36,7 @@ from wxsync.engine.manuscript import (
     render_options,
 )
 from wxsync.engine.messages import Message, MessageAction, group, plan_message
-from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan
+from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan, waves
 from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import (
@@ -124,8 +126,10 @@ class Engine:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         poll_delay: float = 0.5,
+        site_url: SiteUrl | None = None,
     ) -> None:
         self.settings = settings
+        self._site_url = site_url  # None: the detected site's addresses
         self._client_factory = client_factory or (lambda: make_client(settings))
         self._client: WeChatClient | None = None
         self.progress = progress or (lambda _line: None)
@@ -143,6 +147,8 @@ class Engine:
         self._unsaved = False
         self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
         self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
+        self._links: LinkResolver | None = None
+        self._plan_settings = PlanSettings()
         self._site: Site | None = None
 
     # -- the run ---------------------------------------------------------------------------------
@@ -166,6 +172,8 @@ class Engine:
             self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
         paths = index.posts(settings.content_dir)
+        addresses = self._site_url or site_addresses(settings, self.site)
+        self._links = LinkResolver(PostIndex.build(paths), self.state, addresses)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
         messages, _singles = group(facts, settings.mode)
@@ -175,7 +183,7 @@ class Engine:
         if not dry_run and (self.state.intents() or self.state.message_intents()):
             self._reconcile()
 
-        plan_settings = PlanSettings(
+        plan_settings = self._plan_settings = PlanSettings(
             mode=settings.mode, delete_removed=settings.delete_removed, retry=retry
         )
 
@@ -285,8 +293,11 @@ class Engine:
         manuscripts: dict[str, Manuscript] = {}
         for path in paths:
             record = self.state.posts.get(path)
+            address = self._links.address if self._links else None
             cached = (
-                facts_from_record(path, record, self._index, self.fingerprint) if record else None
+                facts_from_record(path, record, self._index, self.fingerprint, address)
+                if record
+                else None
             )
             if cached is None:
                 manuscript = manuscripts[path] = self._examine(path)
@@ -297,7 +308,13 @@ class Engine:
     def _examine(self, path: str) -> Manuscript:
         assert self._index is not None
         return examine(
-            path, self.settings, self._index, self.renderer, self.fingerprint, site=self.site
+            path,
+            self.settings,
+            self._index,
+            self.renderer,
+            self.fingerprint,
+            site=self.site,
+            links=self._links,
         )
 
     def _remember(self, path: str, manuscript: Manuscript) -> None:
@@ -481,7 +498,8 @@ class Engine:
         )
         target = (folder / content).with_suffix(".html")
         target.parent.mkdir(parents=True, exist_ok=True)
-        result = fit_article(self.renderer, manuscript.post.body).result
+        link_url = manuscript.link_urls.get
+        result = fit_article(self.renderer, manuscript.post.body, link_url=link_url).result
         urls: dict[str, str] = {}
         for src, data in result.generated.items():
             name = f"{target.stem}-{len(urls)}.png"
@@ -491,7 +509,10 @@ class Engine:
             if ref.path is not None:
                 urls[src] = os.path.relpath(ref.path, target.parent)
         html = fit_article(
-            self.renderer, manuscript.post.body, image_url=lambda s: urls.get(s, s)
+            self.renderer,
+            manuscript.post.body,
+            image_url=lambda s: urls.get(s, s),
+            link_url=link_url,
         ).result.html
         target.write_text(html, encoding="utf-8")
         return target
@@ -499,6 +520,28 @@ class Engine:
     # -- carrying out the plan ---------------------------------------------------------------------
 
     def _carry_out(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
+        """Carry the plan out in rounds: posts linking to posts published now go after them."""
+        linked = {
+            a.path: tuple(record.links) if (record := self.state.posts.get(a.path)) else ()
+            for a in actions
+        }
+        for number, batch in enumerate(waves(actions, linked)):
+            self._carry_out_round(
+                self._replan(batch, manuscripts) if number else batch, manuscripts
+            )
+
+    def _replan(self, group: list[Action], manuscripts: dict[str, Manuscript]) -> list[Action]:
+        """Examine and plan these posts again: their linked posts now have their article URLs."""
+        facts = []
+        for action in group:
+            manuscript = manuscripts[action.path] = self._examine(action.path)
+            self._remember(action.path, manuscript)
+            facts.append(manuscript.facts())
+        paths = {a.path for a in group}
+        actions = plan(facts, self.state, self._plan_settings, self.now())
+        return [a for a in actions if a.path in paths]
+
+    def _carry_out_round(self, actions: list[Action], manuscripts: dict[str, Manuscript]) -> None:
         writes: list[Work] = []
         submits: list[tuple[str, PostRecord, Outcome]] = []
         polls: list[tuple[str, PostRecord, Outcome]] = []

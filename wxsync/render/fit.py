@@ -70,6 +70,7 @@ def render_fitting(
     limit: int = CONTENT_LIMIT,
     *,
     image_url: Callable[[str], str] | None = None,
+    link_url: Callable[[str], str | None] | None = None,
 ) -> Fitted:
     """Render `markdown` with the richest rung whose `wechat_length` is below `limit`.
 
@@ -77,7 +78,7 @@ def render_fitting(
     adds a marker to the root element).
     """
     ladder = rungs(renderer)
-    result = renderer.render(markdown, image_url)
+    result = renderer.render(markdown, image_url, link_url)
     auto_math = renderer.options.math == "auto"
     # With `math: auto` the first rung is "as configured, formulas as SVG": the same output
     # as `renderer` whenever it made no formula images, which is almost always.
@@ -89,7 +90,7 @@ def render_fitting(
         rest = [(None, renderer.variant(math="svg")), *rest]
     step: str | None = None
     for step, rung in rest:
-        result = rung.render(markdown, image_url)
+        result = rung.render(markdown, image_url, link_url)
         if result.wechat_length < limit:
             return Fitted(result, step, True)
     return Fitted(result, step, False)

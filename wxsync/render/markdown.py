@@ -60,6 +60,7 @@ class Session:
     """What one render collects: images, references, stashed HTML and formulas."""
 
     image_url: Callable[[str], str] | None = None
+    link_url: Callable[[str], str | None] | None = None
     images: dict[str, None] = field(default_factory=dict)  # an ordered set
     image_src_chars: int = 0  # characters of emitted image URLs (see Renderer's math budget)
     image_count: int = 0
@@ -88,9 +89,13 @@ class WeChatHTMLRenderer(HTMLRenderer):
         self._list_depth = 0
         self._inline_context = 0
 
-    def start(self, image_url: Callable[[str], str] | None) -> Session:
+    def start(
+        self,
+        image_url: Callable[[str], str] | None,
+        link_url: Callable[[str], str | None] | None = None,
+    ) -> Session:
         """Begin a new post: forget everything collected for the previous one."""
-        self.session = Session(image_url=image_url)
+        self.session = Session(image_url=image_url, link_url=link_url)
         self.sanitizer.close_inline()
         self._list_depth = 0
         self._inline_context = 0
@@ -146,7 +151,8 @@ class WeChatHTMLRenderer(HTMLRenderer):
         return "<sub>" + text + "</sub>"
 
     def link(self, text: str, url: str, title: str | None = None) -> str:
-        if not is_safe_link(url):
+        url = self._map_link(url)
+        if not url or not is_safe_link(url):
             return text
         if is_wechat_article(url) or self.options.links == "keep":
             return f'<a href="{escape(url)}">{text}</a>'
@@ -291,8 +297,15 @@ class WeChatHTMLRenderer(HTMLRenderer):
         self.session.image_count += 1
         return src
 
+    def _map_link(self, url: str) -> str:
+        """The address a link to another post gets (see `Renderer.render`); others unchanged."""
+        mapper = self.session.link_url
+        mapped = mapper(url) if mapper else None
+        return url if mapped is None else mapped
+
     def _raw_link(self, href: str) -> str | None:
-        if not is_safe_link(href):
+        href = self._map_link(href)
+        if not href or not is_safe_link(href):
             return None
         if is_wechat_article(href) or self.options.links == "keep":
             return href

@@ -74,8 +74,9 @@ def find_posts(root: Path) -> list[Post]:
 class PreviewSite:
     """Renders pages for the preview server; independent of HTTP so it is easy to test."""
 
-    def __init__(self, root: Path, renderer: Renderer) -> None:
+    def __init__(self, root: Path, renderer: Renderer, generator: str = "") -> None:
         self.root = root.resolve()
+        self.generator = generator  # whose syntax to rewrite (see wxsync.content.syntax)
         self.base = self.root if self.root.is_dir() else self.root.parent
         self.renderer = renderer
         self._generated: dict[str, bytes] = {}
@@ -102,7 +103,11 @@ class PreviewSite:
         if post is None:
             return None
         # Read the post exactly as `wxsync sync` does: title fallbacks, aliases, heading removal.
-        loaded = parse_post(post.key, post.path.read_text(encoding="utf-8", errors="replace"))
+        loaded = parse_post(
+            post.key,
+            post.path.read_text(encoding="utf-8", errors="replace"),
+            generator=self.generator,
+        )
         if loaded.post is None:
             message = "; ".join(str(p) for p in loaded.problems)
             body = f'<div class="bar over">{html.escape(message)}</div>'

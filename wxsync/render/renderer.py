@@ -191,14 +191,21 @@ class Renderer:
                 found = self._variants.setdefault(key, found)
         return found
 
-    def render(self, markdown: str, image_url: Callable[[str], str] | None = None) -> RenderResult:
+    def render(
+        self,
+        markdown: str,
+        image_url: Callable[[str], str] | None = None,
+        link_url: Callable[[str], str | None] | None = None,
+    ) -> RenderResult:
         """Render a post body (front matter already removed).
 
         `image_url` maps each image source as written (and each generated placeholder) to the
-        URL to emit; without it sources stay as written.
+        URL to emit; without it sources stay as written. `link_url` maps a link target as
+        written to the address to link to ("" for plain text, None to leave it as written):
+        the engine gives links to other posts their WeChat or site address this way.
         """
         with self._lock:
-            session = self._html.start(image_url)
+            session = self._html.start(image_url, link_url)
             self._inline.strays = []
             if _INPUT_CLEANUP.search(markdown):
                 markdown = _INPUT_CLEANUP.sub("", markdown)

@@ -22,14 +22,16 @@ TRIGGER = "TRIGGER-A-BUG"
 
 @pytest.fixture
 def buggy_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = CodeHighlighter.highlight
+    original = CodeHighlighter.highlight_block
 
-    def highlight(self: CodeHighlighter, code: str, language: str | None) -> str:
+    def highlight_block(
+        self: CodeHighlighter, code: str, language: str | None
+    ) -> tuple[str, str | None]:
         if TRIGGER in code:
             raise KeyError("Token.Literal.Scalar.Plain")
         return original(self, code, language)
 
-    monkeypatch.setattr(CodeHighlighter, "highlight", highlight)
+    monkeypatch.setattr(CodeHighlighter, "highlight_block", highlight_block)
 
 
 @pytest.fixture

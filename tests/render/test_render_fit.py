@@ -11,7 +11,7 @@ from tests.render.html_tools import code_blocks_as_displayed, parse
 from wxsync.render import Renderer, RenderOptions, render_fitting
 from wxsync.render.fit import STEPS
 
-RENDERER = Renderer()
+RENDERER = Renderer(RenderOptions(code_theme="github-dark"))
 FUNCTION = '''def handler_{n}(request, *, retries: int = 3) -> dict[str, object]:
     """Handle one request {n}."""
     for attempt in range(retries):
@@ -29,6 +29,8 @@ def code_post(functions: int) -> str:
 def colours_in_code(html: str) -> set[str]:
     colours = set()
     for pre in parse(html).find_all("pre"):
+        if any("color" in span.style for span in pre.find_all("span")):
+            colours.add(pre.style["color"])
         for span in pre.find_all("span"):
             if "color" in span.style:
                 colours.add(span.style["color"])

@@ -42,6 +42,12 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="label code blocks with their language",
     )
+    group.add_argument(
+        "--code-window",
+        action="store_true",
+        default=None,
+        help="draw code blocks as a window with the language in its bar",
+    )
 
 
 def options_from_args(args: argparse.Namespace, start: Path | None = None) -> RenderOptions:
@@ -51,7 +57,15 @@ def options_from_args(args: argparse.Namespace, start: Path | None = None) -> Re
 
     overrides: dict[str, Any] = {
         name: getattr(args, name, None)
-        for name in ("theme", "code_theme", "links", "math", "captions", "code_label")
+        for name in (
+            "theme",
+            "code_theme",
+            "links",
+            "math",
+            "captions",
+            "code_label",
+            "code_window",
+        )
     }
     if getattr(args, "css", None):
         overrides["css"] = str(Path(args.css).resolve())

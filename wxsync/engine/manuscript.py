@@ -116,6 +116,7 @@ def render_options(settings: Settings) -> RenderOptions:
         "links": settings.links,
         "captions": settings.captions,
         "code_label": settings.code_label,
+        "code_window": settings.code_window,
         "user_css": user_css,
         "math": settings.math,
         "alert_titles": settings.alert_titles,

@@ -10,12 +10,15 @@ instead of wrapping.
 Highlighting walks Pygments' token stream directly instead of running `HtmlFormatter`: that
 lets adjacent tokens of the same colour share one `<span>`, white space join any neighbour, and
 colours use their short form (`#fff`). A style's bold is dropped (italic is kept): it adds
-little inside a coloured block and would keep same-coloured neighbours in separate spans. Lexers and per-token styles are computed once per
-`CodeHighlighter` and reused for every post.
+little inside a coloured block and would keep same-coloured neighbours in separate spans.
+The colour that saves the most spans becomes the block's own (`<pre style="color:…">`).
+Lexers are found once per process, per-token styles once per `CodeHighlighter`, and both
+are reused for every post.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -26,6 +29,23 @@ if TYPE_CHECKING:
     from pygments.token import _TokenType
 
 NBSP = "\u00a0"
+# The three buttons of a macOS window bar: close, minimise, zoom.
+_WINDOW_DOTS = "".join(f'<span style="color:{c}">●</span>' for c in ("#f56", "#fb3", "#2c4"))
+
+
+def code_head(language: str | None, *, label: bool, window: bool) -> str:
+    """What sits at the top of a code block, inside it: a window bar and/or the language.
+
+    Both are block-level spans inside the `<pre>`, so they stay inside the block's
+    background and border in every theme (`cw` and `cl` in the theme CSS style them).
+    """
+    name = escape_code(language) if language else ""
+    if window:
+        title = f"{NBSP}{NBSP}{name}" if name else ""
+        return f'<span class="cw">{_WINDOW_DOTS}{title}</span>'
+    if label and name:
+        return f'<span class="cl">{name}</span>'
+    return ""
 
 
 def short_color(value: str) -> str:
@@ -93,38 +113,40 @@ class CodeHighlighter:
         self.background = short_color(self._style.background_color or "#ffffff")
         text_color = self._style.style_for_token(Token.Text)["color"]
         self.foreground = short_color(text_color) if text_color else "#333"
+        # A style without a text colour leaves code in the theme's own text colour.
+        self._inherit_color = not text_color
         self._token_css: dict[_TokenType, str] = {}
-        self._lexers: dict[str, Lexer | None] = {}
 
     def css(self) -> str:
-        """CSS that gives code blocks the style's own background and text colour.
+        """CSS that gives code blocks the style's own background (unless white) and text colour.
 
         It is placed between the theme and the user's CSS, so a user can still override it.
         """
-        return f"pre.cb{{background:{self.background};color:{self.foreground}}}"
+        # A white background is no opinion: the theme's light block colour applies.
+        background = "" if self.background in ("#fff", "#ffffff") else self.background
+        rules = [f"background:{background}"] if background else []
+        if not self._inherit_color:
+            rules.append(f"color:{self.foreground}")
+        return f"pre.cb{{{';'.join(rules)}}}" if rules else ""
 
     def highlight(self, code: str, language: str | None) -> str:
         """Return the inner HTML of a code block: spans, no-break spaces and `<br>` per line."""
+        inner, block = self.highlight_block(code, language)
+        if block is None:
+            return inner
+        return f'<span style="color:{block}">{inner}</span>'
+
+    def highlight_block(self, code: str, language: str | None) -> tuple[str, str | None]:
+        """The inner HTML of a code block, and the colour its `<pre>` must have (None: the
+        style's text colour, as `css()` gives every block).
+        """
         code = code.expandtabs(self.tab_size)
         if code.endswith("\n"):
             code = code[:-1]
-        lexer = self._lexer(language) if language and self.mode != "plain" else None
-        if lexer is None:
-            return escape_code(code)
-        return self._spans(lexer.get_tokens_unprocessed(code))
-
-    def _lexer(self, language: str) -> Lexer | None:
-        key = language.lower()
-        if key not in self._lexers:
-            from pygments.lexers import get_lexer_by_name
-            from pygments.util import ClassNotFound
-
-            try:
-                # Keep leading/trailing blank lines: they are part of what the author wrote.
-                self._lexers[key] = get_lexer_by_name(key, stripnl=False, ensurenl=False)
-            except ClassNotFound:
-                self._lexers[key] = None
-        return self._lexers[key]
+        tokens = lex(language, code) if language and self.mode != "plain" else None
+        if tokens is None:
+            return escape_code(code), None
+        return self.highlight_tokens(tokens)
 
     def _css_for(self, ttype: _TokenType) -> str:
         css = self._token_css.get(ttype)
@@ -133,8 +155,11 @@ class CodeHighlighter:
             parts = []
             if style["color"] and code_color(style["color"]) != code_color(self.foreground):
                 parts.append("color:" + code_color(style["color"]))
-            # Bold is left out on purpose: in a coloured block it adds little, and without it
-            # same-coloured neighbours (`=` next to `await`) share one span.
+            # Bold is left out where there is a colour: it adds little, and without it
+            # same-coloured neighbours (`=` next to `await`) share one span. Where bold is
+            # all that marks a token (keywords in `trac`), it stays.
+            if style["bold"] and not parts:
+                parts.append("font-weight:bold")
             if style["italic"]:
                 parts.append("font-style:italic")
             if style["underline"]:
@@ -161,12 +186,12 @@ class CodeHighlighter:
             ttype = ttype.parent
         return ttype
 
-    def _spans(self, tokens: Iterable[tuple[int, _TokenType, str]]) -> str:
-        out: list[str] = []
+    def _runs(self, tokens: Iterable[tuple[int, _TokenType, str]]) -> list[tuple[str, str]]:
+        """(css, text) runs: neighbours of the same style joined, white space joining any run."""
+        runs: list[tuple[str, str]] = []
         run: list[str] = []
         run_css = ""
         cache = self._token_css
-        wrap = self._wrap
         for _index, ttype, value in tokens:
             css = cache.get(ttype)
             if css is None:
@@ -174,15 +199,110 @@ class CodeHighlighter:
             # White space has no colour of its own: it joins whatever run is open.
             if css != run_css and not value.isspace():
                 if run:
-                    out.append(wrap(run_css, "".join(run)))
+                    runs.append((run_css, "".join(run)))
                     run = []
                 run_css = css
             run.append(value)
         if run:
-            out.append(wrap(run_css, "".join(run)))
-        return "".join(out)
+            runs.append((run_css, "".join(run)))
+        return runs
+
+    def _block_color(self, runs: list[tuple[str, str]]) -> str | None:
+        """The colour that, made the block's own, saves the most characters (None: keep the
+        style's text colour).
+
+        Runs of that colour lose their `<span>`; runs in the text colour gain one. In most
+        styles keywords or names outnumber plain text, so this pays on almost every block.
+        """
+        plain = "color:" + self.foreground
+        saving: dict[str, int] = {}
+        for css, _text in runs:
+            if not css.startswith("color:"):
+                # Text colour: made explicit if another colour becomes the block's.
+                cost = len(plain) + (1 if css else _SPAN)
+                for color in saving:
+                    saving[color] -= cost
+                continue
+            color, _, rest = css.partition(";")
+            if color not in saving:
+                saving[color] = -sum(
+                    len(plain) + (1 if c else _SPAN) for c, _t in runs if not c.startswith("color:")
+                )
+            saving[color] += len(css) - len(rest) + (0 if rest else _SPAN)
+        best = max(saving.items(), key=lambda item: item[1], default=None)
+        if best is None or best[1] <= 0:
+            return None
+        return best[0][len("color:") :]
+
+    def highlight_tokens(
+        self, tokens: Iterable[tuple[int, _TokenType, str]]
+    ) -> tuple[str, str | None]:
+        """`highlight_block` for a token stream already lexed (text with tabs expanded)."""
+        runs = self._runs(tokens)
+        block = self._block_color(runs)
+        if block is not None:
+            runs = _recolor(runs, "color:" + block, "color:" + self.foreground)
+        wrap = self._wrap
+        return "".join(wrap(css, text) for css, text in runs), block
 
     @staticmethod
     def _wrap(css: str, text: str) -> str:
         html = escape_code(text)
         return f'<span style="{css}">{html}</span>' if css else html
+
+
+def lex(language: str, code: str) -> list[tuple[int, _TokenType, str]] | None:
+    """`code` as Pygments tokens for a fence's language; None if the language is unknown or
+    its lexer does not give back exactly the text it was given.
+
+    Some lexers drop a last line that has no newline (`console`), so one is added and taken
+    off again.
+    """
+    lexer = _lexer(language)
+    if lexer is None:
+        return None
+    tokens = list(lexer.get_tokens_unprocessed(code + "\n"))
+    if "".join(value for _index, _ttype, value in tokens) != code + "\n":
+        return None
+    while tokens and not tokens[-1][2]:
+        tokens.pop()
+    index, ttype, value = tokens[-1]
+    tokens[-1] = (index, ttype, value[:-1])
+    return tokens
+
+
+@functools.cache
+def _lexer(language: str) -> Lexer | None:
+    """The lexer for a fence's language name, shared by every highlighter (None if unknown).
+
+    Finding a lexer by name imports its module, the slow part; lexers keep no state between
+    calls, so one instance serves every renderer and every rung of the fitting ladder.
+    """
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        # Keep leading/trailing blank lines: they are part of what the author wrote.
+        return get_lexer_by_name(language.lower(), stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+# `<span style="">` and `</span>`: what a run pays besides its declarations.
+_SPAN = len('<span style="">') + len("</span>")
+
+
+def _recolor(runs: list[tuple[str, str]], block: str, plain: str) -> list[tuple[str, str]]:
+    """Restyle runs for a block whose own colour is `block`, joining neighbours that now match."""
+    out: list[tuple[str, str]] = []
+    for css, text in runs:
+        color, _, rest = css.partition(";")
+        if not css.startswith("color:"):
+            restyled = f"{plain};{css}" if css else plain
+        else:
+            restyled = rest if color == block else css
+        if out and out[-1][0] == restyled:
+            out[-1] = (restyled, out[-1][1] + text)
+        else:
+            out.append((restyled, text))
+    return out

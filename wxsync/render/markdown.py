@@ -24,7 +24,7 @@ from mistune.util import striptags
 from mistune.util import unescape as unescape_entities
 
 from wxsync.render.alerts import CLASSES
-from wxsync.render.code import NBSP, CodeHighlighter
+from wxsync.render.code import NBSP, CodeHighlighter, code_head
 from wxsync.render.options import RenderOptions
 from wxsync.render.sanitize import HtmlSanitizer
 from wxsync.render.urls import (
@@ -217,11 +217,10 @@ class WeChatHTMLRenderer(HTMLRenderer):
 
     def block_code(self, code: str, info: str | None = None) -> str:
         language = unescape(info).split(None, 1)[0] if info and info.strip() else None
-        inner = self.highlighter.highlight(code, language)
-        label = ""
-        if self.options.code_label and language:
-            label = f'<section class="cl">{escape(language, quote=False)}</section>'
-        return f'{label}<pre class="cb">{self.stash(inner)}</pre>'
+        inner, color = self.highlighter.highlight_block(code, language)
+        style = f' style="color:{color}"' if color else ""
+        head = code_head(language, label=self.options.code_label, window=self.options.code_window)
+        return f'<pre class="cb"{style}>{head}{self.stash(inner)}</pre>'
 
     def table(self, text: str) -> str:
         # The wrapper scrolls sideways: a wide table must not squeeze a phone screen.

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 # Bump when a change to the renderer changes its output for the same input: every post is then
 # re-published once, which is exactly what a visible change of look should cause.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 LINK_MODES = ("references", "keep", "strip")
 MATH_MODES = ("auto", "svg", "png")
@@ -35,10 +35,11 @@ class RenderOptions:
     """
 
     theme: str = "default"
-    code_theme: str = "github-dark"
+    code_theme: str = ""  # empty: the theme's own code style (`theme.CODE_STYLES`)
     links: str = "references"
     captions: bool = False
     code_label: bool = False
+    code_window: bool = False
     user_css: str = ""
     math: str = "auto"
     references_title: str = "参考链接"

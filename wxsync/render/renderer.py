@@ -48,7 +48,7 @@ from wxsync.render.options import (
     RenderOptions,
     RenderResult,
 )
-from wxsync.render.theme import load_theme, minify_css
+from wxsync.render.theme import code_style, load_theme, minify_css
 
 # Removed from the input: zero-width characters make WeChat break lines where none were
 # written, and the private-use code points U+E000-U+E01F are the renderer's own placeholders.
@@ -90,6 +90,15 @@ def visible_length(html: str) -> int:
     return total + _flow_length(html[position:])
 
 
+def code_length(html: str) -> int:
+    """The part of `visible_length` that is inside code blocks."""
+    total = 0
+    for match in _PRE.finditer(html):
+        code = unescape(_TAG.sub("", _BREAKING_TAG.sub("\n", match.group(1))))
+        total += len(code) - code.count("\n")
+    return total
+
+
 def _flow_length(html: str) -> int:
     text = _TAG.sub("", _BREAKING_TAG.sub(" ", html))
     return len(" ".join(unescape(text).split()))
@@ -123,7 +132,7 @@ class Renderer:
         self.options = options
         self._theme_css = load_theme(options.theme)
         self._highlighter = CodeHighlighter(
-            options.code_theme, options.tab_size, options.code_highlight
+            code_style(options.theme, options.code_theme), options.tab_size, options.code_highlight
         )
         self._css = minify_css(
             "\n".join((self._theme_css, self._highlighter.css(), options.user_css))
@@ -166,6 +175,7 @@ class Renderer:
                 {
                     "version": RENDERER_VERSION,
                     "theme_css": self._theme_css,
+                    "code_style": self._highlighter.style_name,
                     "options": asdict(options),
                 },
                 sort_keys=True,

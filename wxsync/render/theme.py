@@ -6,7 +6,7 @@ attribute short, which is what lets long articles fit WeChat's 20,000-character 
 
 Class names used by the renderer, for theme and user CSS authors:
 `wx` root; `li` list row, `lm` its marker, `lc` its content; `cb` code block (`pre`), `cl` its
-language label; `ic` inline code; `tw` table wrapper; `mb` display formula; `mi` display formula
+language label (inside the block), `cw` its window bar (`code_window`); `ic` inline code; `tw` table wrapper; `mb` display formula; `mi` display formula
 inside a paragraph; `rh` heading of the references and footnotes; `rl` references list; `fn`
 footnotes; `rf` reference mark; `fr` footnote mark; `al` alert box, `an`/`ap`/`ai`/`aw`/`ac`
 its kind (note, tip, important, warning, caution), `at` its title; `dt` details block, `ds` its
@@ -21,6 +21,10 @@ from pathlib import Path
 from wxsync.errors import ConfigError
 
 THEMES_DIR = Path(__file__).with_name("themes")
+# Each theme's own Pygments style, chosen to suit it: light blocks with a blue accent for
+# `default`, warm cream for `warm`, restrained greys for `ink`. All three are also among the
+# styles with the fewest colour changes per line, which keeps articles short.
+CODE_STYLES = {"default": "vs", "warm": "gruvbox-light", "ink": "trac"}
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _SPACE_AFTER = re.compile(r"([,:;{}>(])\s+")
 _SPACE_BEFORE = re.compile(r"\s+([,;{}>)])")
@@ -29,6 +33,11 @@ _SPACE_BEFORE = re.compile(r"\s+([,;{}>)])")
 def available_themes() -> tuple[str, ...]:
     """Names of the built-in themes, sorted."""
     return tuple(sorted(path.stem for path in THEMES_DIR.glob("*.css")))
+
+
+def code_style(theme: str, chosen: str = "") -> str:
+    """The Pygments style for a theme's code blocks: the one chosen, else the theme's own."""
+    return chosen or CODE_STYLES.get(theme, "default")
 
 
 def load_theme(name: str) -> str:

@@ -76,7 +76,8 @@ def measure(name: str, root: Path) -> dict[str, object]:
 
     settings = load_settings(root, environ={})
     content = settings.content_dir
-    if not content.is_dir():
+    found = content.is_dir() and content != root
+    if not found:
         content = root / KNOWN_CONTENT[name]
     index = SourceIndex.build(root)
     paths = index.posts(content)
@@ -114,7 +115,7 @@ def measure(name: str, root: Path) -> dict[str, object]:
         if not errors:
             through += 1
     return {
-        "content": content.relative_to(root).as_posix(),
+        "content": content.relative_to(root).as_posix() + ("" if found else ", given: not found"),
         "posts": len(paths),
         "crashes": crashes,
         "unresolved": unresolved,

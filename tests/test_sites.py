@@ -35,8 +35,11 @@ EXPECTED = {
         "urls": {"你好，世界": "https://example.com/2024/05/01/hello-world/"},
     },
     "jekyll": {
-        "detected": "site: Jekyll (_config.yml) · posts in _posts/ · site root ./",
-        "urls": {"欢迎": "https://example.net/docs/news/2024/02/10/welcome/"},
+        "detected": "site: Jekyll (_config.yml) · posts in _posts/, _guides/ · site root ./",
+        "urls": {
+            "欢迎": "https://example.net/docs/news/2024/02/10/welcome/",
+            "安装指南": "https://example.net/docs/guides/setup/",
+        },
     },
     "obsidian": {
         "detected": "site: Obsidian vault (.obsidian/) · posts in ./",

@@ -64,6 +64,8 @@ class Settings:
     """Everything that steers a run. Paths are relative to `root` unless absolute."""
 
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
+    # Folders of posts besides `content`, detected (Jekyll collections); empty when `content` is set.
+    more_content: tuple[str, ...] = field(default=(), metadata={"internal": True})
     content: str = field(
         default="content", metadata=_doc("folder holding the posts (`**/*.md`)", "WXSYNC_CONTENT")
     )
@@ -196,6 +198,11 @@ class Settings:
         return self.path(self.content)
 
     @property
+    def content_dirs(self) -> tuple[Path, ...]:
+        """Every folder of posts: `content`, and any detected collections."""
+        return (self.content_dir, *(self.path(folder) for folder in self.more_content))
+
+    @property
     def state_path(self) -> Path:
         return self.path(self.state)
 
@@ -247,15 +254,16 @@ def load_settings(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     settings = replace(Settings(root=root), **_coerce(values, root / CONFIG_FILE))
     if "content" not in values:
-        settings = replace(settings, content=_detected_content(settings))
+        settings = _detected_content(settings)
     return _validate(settings, root / CONFIG_FILE)
 
 
-def _detected_content(settings: Settings) -> str:
+def _detected_content(settings: Settings) -> Settings:
     """With no `content` set anywhere, the posts are where the site generator keeps them."""
     from wxsync.site import detect
 
-    return detect(settings.root, settings.site).content
+    site = detect(settings.root, settings.site)
+    return replace(settings, content=site.content, more_content=site.more_content)
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -277,7 +277,7 @@ class Doctor:
             f"{shown}: schema {SCHEMA_VERSION}, {len(state.posts)} posts, {len(state.images)} images",
         )
         index = SourceIndex.build(self.settings.root)
-        existing = set(index.posts(self.settings.content_dir))
+        existing = set(index.posts(*self.settings.content_dirs))
         gone = sorted(
             p
             for p, r in state.posts.items()

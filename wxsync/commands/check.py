@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     site = detect(settings.root, settings.site)
     print(site.describe())
     index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
-    paths = index.posts(settings.content_dir)
+    paths = index.posts(*settings.content_dirs)
     links = LinkResolver(
         PostIndex.build(paths), load(settings.state_path), site_addresses(settings, site)
     )

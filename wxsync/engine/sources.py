@@ -45,8 +45,14 @@ class SourceIndex:
             index._load_cache()
         return index
 
-    def posts(self, content_dir: Path) -> list[str]:
-        """Markdown posts under `content_dir`, skipping names that start with `_` or `.`."""
+    def posts(self, *content_dirs: Path) -> list[str]:
+        """Markdown posts under the `content_dirs`, skipping names that start with `_` or `.`."""
+        found: set[str] = set()
+        for content_dir in content_dirs:
+            found.update(self._posts_in(content_dir))
+        return sorted(found)
+
+    def _posts_in(self, content_dir: Path) -> list[str]:
         try:
             prefix = PurePosixPath(content_dir.resolve().relative_to(self.root).as_posix())
         except ValueError:
@@ -64,7 +70,7 @@ class SourceIndex:
             if any(part.startswith(("_", ".")) for part in relative.parts):
                 continue
             found.append(path)
-        return sorted(found)
+        return found
 
     def by_name(self) -> dict[str, tuple[str, ...]]:
         """The repository's files by file name, built once (Obsidian finds `![[x.png]]` so)."""

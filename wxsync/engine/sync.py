@@ -171,7 +171,7 @@ class Engine:
         if dry_run:
             self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
-        paths = index.posts(settings.content_dir)
+        paths = index.posts(*settings.content_dirs)
         addresses = self._site_url or site_addresses(settings, self.site)
         self._links = LinkResolver(PostIndex.build(paths), self.state, addresses)
         selected = self._select(paths, only)

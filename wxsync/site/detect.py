@@ -163,6 +163,7 @@ def _jekyll(root: Path) -> Site:
         url=url,
         permalink=JEKYLL_STYLES.get(style, style),
         permalinks=tuple(rules),
+        more_content=tuple(folder for folder, _ in rules if (root / folder).is_dir()),
     )
 
 

@@ -26,6 +26,7 @@ class Site:
     generator: str = "plain"
     config: str = ""  # the configuration file the facts came from ("" when none)
     content: str = "content"  # where the posts are
+    more_content: tuple[str, ...] = ()  # more folders of posts (Jekyll collections with output)
     static: tuple[str, ...] = ()  # folders served at the site root "/"
     url: str = ""  # the site's address with its base path, no trailing slash ("" unknown)
     permalink: str = ""  # the pattern for posts not matched by `permalinks`
@@ -54,7 +55,10 @@ class Site:
     def describe(self) -> str:
         """One line saying what was detected, for `check`, `sync --dry-run` and `doctor`."""
         parts = [f"site: {self.name}" + (f" ({self.config})" if self.config else "")]
-        parts.append(f"posts in {self.content.rstrip('/') + '/' if self.content != '.' else './'}")
+        folders = [self.content, *self.more_content]
+        parts.append(
+            "posts in " + ", ".join(f"{f.rstrip('/')}/" if f != "." else "./" for f in folders)
+        )
         if self.static:
             parts.append("site root " + ", ".join(f"{s}/" for s in self.static))
         if self.asset_folders:

@@ -276,7 +276,7 @@ def _examine(
                 Problem(path, 1, f"default_cover {settings.default_cover}: {exc.message}")
             )
 
-    parts, length_problems = _fit_or_split(post, fitted, renderer, settings)
+    parts, length_problems = _fit_or_split(post, fitted, renderer, settings, link_url)
     problems.extend(length_problems)
 
     refs = list(images.values()) + ([cover.ref] if cover and cover.ref else [])
@@ -414,17 +414,25 @@ def fit_article(
 
 
 def _fit_or_split(
-    post: Post, fitted: Fitted, renderer: Renderer, settings: Settings
+    post: Post,
+    fitted: Fitted,
+    renderer: Renderer,
+    settings: Settings,
+    link_url: Callable[[str], str | None] | None = None,
 ) -> tuple[tuple[Part, ...], list[Problem]]:
     """The parts of a post too long for one article, and any length problems."""
     if fitted.fits:
         return (), _length_problems(post.path, post, fitted)
-    parts, problem = _split_long(post, fitted, renderer, settings)
+    parts, problem = _split_long(post, fitted, renderer, settings, link_url)
     return parts, [problem] if problem is not None else []
 
 
 def _split_long(
-    post: Post, fitted: Fitted, renderer: Renderer, settings: Settings
+    post: Post,
+    fitted: Fitted,
+    renderer: Renderer,
+    settings: Settings,
+    link_url: Callable[[str], str | None] | None = None,
 ) -> tuple[tuple[Part, ...], Problem | None]:
     """Parts for a post too long for one article even in its plainest rendering
     (`long_posts: split`), each fitting on its own rung of the ladder; or the problem."""
@@ -441,7 +449,11 @@ def _split_long(
             "(`long_posts: refuse` is set)",
         )
     try:
-        parts = split(post.title, post.body, lambda markdown: fit_article(renderer, markdown).fits)
+        parts = split(
+            post.title,
+            post.body,
+            lambda markdown: fit_article(renderer, markdown, link_url=link_url).fits,
+        )
     except TooLong as exc:
         name = exc.section.heading or "the text before the first `##` heading"
         return (), Problem(

@@ -77,9 +77,10 @@ def test_wrong_shapes_are_refused(tmp_path: Path) -> None:
         '{"version": 1, "posts": {"a.md": {"status": "new", "deps": 3, "title": []}}}',
         encoding="utf-8",
     )
-    assert (
-        load(path).posts["a.md"].status == "new"
-    )  # unknown types pass through; unknown keys are dropped
+    with pytest.raises(StateError, match=r"posts → a.md: `deps` should be an object"):
+        load(path)  # a wrong type is one clear line, not a TypeError in the middle of a run
+    path.write_text('{"version": 1, "posts": {"a.md": {"status": "new", "x": 1}}}', "utf-8")
+    assert load(path).posts["a.md"].status == "new"  # unknown keys are dropped
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(StateError):
         load(path)

@@ -270,6 +270,8 @@ def test_remote_images_are_downloaded_once_and_uploaded_once(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/remote.png"
+        config = (blog / "wxsync.yml").read_text(encoding="utf-8")
+        write(blog / "wxsync.yml", config + "images: {allow_private_hosts: true}\n")
         write(blog / "content/remote.md", post("远程图片", f"正文。\n\n![远程]({url})\n"))
         write(blog / "content/remote2.md", post("远程图片二", f"正文二。\n\n![远程]({url})\n"))
         first = sync(blog)

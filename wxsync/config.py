@@ -271,8 +271,16 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     import yaml
 
+    from wxsync.bounded import LimitError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})"
+        ) from None
+    except LimitError as exc:
+        raise ConfigError(f"{path}{f':{exc.line}' if exc.line else ''}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -423,7 +431,29 @@ def _describe(kind: str) -> str:
     }.get(kind, kind)
 
 
+def url_problem(value: str) -> str:
+    """What is wrong with an API base URL ("" if nothing): the scheme is easy to forget."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        example = value if "://" in value else f"http://{value}"
+        return f"not an http(s) URL; write the scheme too, e.g. {example}"
+    return ""
+
+
 def _validate(settings: Settings, source: Path) -> Settings:
+    problem = url_problem(settings.api_base)
+    if problem:
+        from wxsync.redact import redact
+
+        raise ConfigError(
+            f"{source}: `api_base` {redact(settings.api_base)} (or WXSYNC_API_BASE): {problem}"
+        )
     for name, allowed in CHOICES.items():
         value = getattr(settings, name)
         if value not in allowed:

@@ -20,6 +20,10 @@ _PATTERNS = [
     re.compile(r"(?i)((?:access_token|secret|appsecret)=)[^&\s'\"<>#]+"),
     # JSON: "access_token": "...", "secret": "..."
     re.compile(r'(?i)("(?:access_token|secret|appsecret)"\s*:\s*")[^"]*'),
+    # credentials in a URL: scheme://user:password@host (keep the user name, which helps)
+    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"<>]*:)[^/\s@'\"<>]+(?=@)"),
+    # a bare token as the user part: https://ghp_xxx@github.com
+    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@'\"<>]+(?=@)"),
 ]
 
 _known: set[str] = set()

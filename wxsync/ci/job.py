@@ -28,6 +28,7 @@ from wxsync.ci.github import Actions
 from wxsync.ci.preflight import preflight
 from wxsync.config import Settings
 from wxsync.errors import WxsyncError
+from wxsync.redact import redact
 from wxsync.report import SyncReport, table
 
 # After a cancel, one push must fit in the runner's grace period (SIGKILL 10 s after SIGINT).
@@ -38,6 +39,7 @@ CANCELLED_GIT_TIMEOUT = 3.0
 class JobOptions:
     dry_run: bool = False
     only: tuple[str, ...] = ()
+    scope: str = ""  # a folder the run is narrowed to (a path argument)
     retry: bool = False
     json: bool = False
     verbose: bool = False
@@ -83,7 +85,12 @@ def run_job(settings: Settings, options: JobOptions) -> int:
     committed = Committed()
     try:
         with actions.group("wxsync sync" + (" (dry run)" if options.dry_run else "")):
-            engine.run(dry_run=options.dry_run, only=options.only, retry=options.retry)
+            engine.run(
+                dry_run=options.dry_run,
+                only=options.only,
+                retry=options.retry,
+                scope=options.scope,
+            )
     except Interrupted as signal_name:
         print(f"{signal_name}: stopped at once; committing what was done", flush=True)
     finally:
@@ -93,7 +100,8 @@ def run_job(settings: Settings, options: JobOptions) -> int:
         if target is not None and settings.state_path.exists():
             with cancellation.committing(), actions.group("commit the state file"):
                 committed = _commit(settings, target, report, credentials, cancellation.cancelled)
-    print(report.to_json() if options.json else table(report, verbose=options.verbose), flush=True)
+    text = report.to_json() if options.json else table(report, verbose=options.verbose)
+    print(redact(text), flush=True)
     actions.annotate(report)
     actions.write_outputs(report, committed.result)
     actions.write_summary(report, committed.result, committed.error)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.engine.messages import group, too_many
     from wxsync.engine.sources import SourceIndex
     from wxsync.engine.state import load
-    from wxsync.engine.sync import CACHE_FILE
+    from wxsync.engine.sync import CACHE_FILE, UNUSABLE_NAME
     from wxsync.render import Renderer
     from wxsync.site import detect
 
@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     renderer = Renderer(render_options(settings))
     fingerprint = render_fingerprint(renderer, settings)
     errors = warnings = 0
+    for name in index.unusable:
+        print(f"{name}:1: {UNUSABLE_NAME}")
+        errors += 1
     facts = []
     for path in paths:
         manuscript = examine(path, settings, index, renderer, fingerprint, site=site, links=links)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from wxsync.config import Settings, find_root, load_settings
+from wxsync.config import Settings, find_root, load_settings, url_problem
+from wxsync.errors import ConfigError
+from wxsync.redact import redact
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False) -> None:
@@ -26,7 +28,31 @@ def add_settings_arguments(parser: argparse.ArgumentParser, *, api: bool = False
         )
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse names the flag in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def check_url(flag: str, value: str | None) -> None:
+    """A URL given on the command line: http(s) with a host, or a ConfigError naming the flag."""
+    if value is None:
+        return
+    problem = url_problem(value)
+    if problem:
+        raise ConfigError(f"{flag} {redact(value)}: {problem}")
+
+
+def settings_from(args: argparse.Namespace, *, narrow: bool = True) -> Settings:
+    """Settings for a command; a path argument becomes the content folder when `narrow`."""
+    check_url("--api-base", getattr(args, "api_base", None))
+    if getattr(args, "path", None) and not Path(args.path).exists():
+        raise ConfigError(f"{args.path}: no such file or folder")
     start = Path(args.path) if getattr(args, "path", None) else Path.cwd()
     if start.is_file():
         start = start.parent
@@ -38,7 +64,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "jobs": getattr(args, "jobs", None),
         "preview_to": tuple(args.preview_to) if getattr(args, "preview_to", None) else None,
     }
-    if getattr(args, "path", None):
+    if getattr(args, "path", None) and narrow:
         root = find_root(start)
         target = Path(args.path).resolve()
         folder = target.parent if target.is_file() else target
@@ -47,6 +73,23 @@ def settings_from(args: argparse.Namespace) -> Settings:
         except ValueError:
             overrides["content"] = str(folder)
     return load_settings(start, overrides)
+
+
+def path_scope(args: argparse.Namespace, settings: Settings) -> tuple[str, list[str]]:
+    """The folder a path argument narrows a run to, and the single post when it names a file.
+
+    The folder is relative to the repository root; ("", []) without a path argument.
+    """
+    if not getattr(args, "path", None):
+        return "", []
+    target = Path(args.path).resolve()
+    try:
+        relative = target.relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        raise ConfigError(f"{args.path}: outside the repository {settings.root}") from None
+    if target.is_file():
+        return PurePosixPath(relative).parent.as_posix(), [str(target)]
+    return relative, []
 
 
 def err(line: str) -> None:

@@ -28,9 +28,10 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from wxsync.doctor import Doctor, report_json, report_text
+    from wxsync.redact import redact
 
     settings = settings_from(args)
     doctor = Doctor(settings, os.environ)
     checks = doctor.run()
-    print(report_json(checks) if args.json else report_text(checks, settings.api_base))
+    print(redact(report_json(checks) if args.json else report_text(checks, settings.api_base)))
     return 0 if doctor.ok else 1

@@ -112,11 +112,18 @@ def run(args: argparse.Namespace) -> int:
     generator = generator_at(files[0].resolve().parent)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"--out {args.out}: cannot create the folder ({exc.strerror})"
+            ) from None
     failed = 0
     for path in files:
         try:
-            ok = _render_one(path, renderer, out_dir, generator)
+            ok = _render_one(path, renderer, out_dir, generator, args.out)
+        except ConfigError:
+            raise  # --out cannot be written: no other post could be either
         except Exception as exc:  # one post's failure must not end the run
             from wxsync.errors import describe_crash
 
@@ -126,12 +133,16 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _render_one(path: Path, renderer: Renderer, out_dir: Path | None, generator: str) -> bool:
+def _render_one(
+    path: Path, renderer: Renderer, out_dir: Path | None, generator: str, flag: str = ""
+) -> bool:
     """Render one post to stdout or into `out_dir`; False (with the reason printed) if it cannot."""
     import sys
 
     from wxsync.content.post import parse_post
     from wxsync.engine.manuscript import fit_article
+    from wxsync.errors import ConfigError
+    from wxsync.render.renderer import RenderError
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -148,18 +159,25 @@ def _render_one(path: Path, renderer: Renderer, out_dir: Path | None, generator:
             print(problem, file=sys.stderr)
         return False
     # What `sync` would publish: the richest rung of the fitting ladder that fits.
-    fitted = fit_article(renderer, loaded.post.body)
+    try:
+        fitted = fit_article(renderer, loaded.post.body)
+    except RenderError as exc:
+        print(f"{path}:{loaded.post.body_line}: {exc}", file=sys.stderr)
+        return False
     result = fitted.result
     if fitted.step or not fitted.fits:
         print(f"{path}: warning: {fit_note(fitted)}", file=sys.stderr)
     if out_dir is None:
         sys.stdout.write(result.html + "\n")
         return True
-    (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
-    for name, data in result.generated.items():
-        target = out_dir / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    try:
+        (out_dir / f"{path.stem}.html").write_text(result.html, encoding="utf-8")
+        for name, data in result.generated.items():
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"--out {flag}: cannot write there ({exc.strerror})") from None
     return True
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wxsync.commands.common import add_settings_arguments, err, settings_from
+from wxsync.commands.common import (
+    add_settings_arguments,
+    err,
+    path_scope,
+    positive_int,
+    settings_from,
+)
+from wxsync.redact import redact
 
 
 def register(subparsers: Any) -> None:
@@ -28,7 +35,9 @@ def register(subparsers: Any) -> None:
         metavar="WECHAT_ID",
         help="send each new or changed draft to this WeChat ID as a preview (repeatable)",
     )
-    parser.add_argument("--jobs", type=int, help="concurrent uploads and status polls (default 4)")
+    parser.add_argument(
+        "--jobs", type=positive_int, help="concurrent uploads and status polls (default 4)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--all", action="store_true", help="list unchanged posts in the table too")
     parser.add_argument(
@@ -63,10 +72,13 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.engine.sync import Engine
     from wxsync.report import table
 
-    settings = settings_from(args)
+    settings = settings_from(args, narrow=False)
+    scope, only = path_scope(args, settings)
     engine = Engine(settings, progress=err)
-    report = engine.run(dry_run=args.dry_run, only=args.only or (), retry=args.retry)
-    print(report.to_json() if args.json else table(report, verbose=args.all))
+    report = engine.run(
+        dry_run=args.dry_run, only=[*(args.only or ()), *only], retry=args.retry, scope=scope
+    )
+    print(redact(report.to_json() if args.json else table(report, verbose=args.all)))
     return 1 if report.failed else 0
 
 
@@ -75,13 +87,22 @@ def run_ci(args: argparse.Namespace) -> int:
     import dataclasses
 
     from wxsync.ci.job import JobOptions, run_job
+    from wxsync.errors import ConfigError
 
-    settings = settings_from(args)
+    settings = settings_from(args, narrow=False)
+    scope, only = path_scope(args, settings)
     if args.state_branch:
         settings = dataclasses.replace(settings, state_branch=args.state_branch)
+    commit = not args.dry_run and not args.no_commit
+    if commit and not settings.state_path.resolve().is_relative_to(settings.root.resolve()):
+        raise ConfigError(
+            f"--state {args.state or settings.state}: outside the repository, so --ci cannot "
+            "commit it back; keep the state file inside the repository, or add --no-commit"
+        )
     options = JobOptions(
         dry_run=args.dry_run,
-        only=tuple(args.only or ()),
+        only=(*(args.only or ()), *only),
+        scope=scope,
         retry=args.retry,
         json=args.json,
         verbose=args.all,

@@ -12,26 +12,7 @@ from typing import Any
 
 import yaml
 
-# The C loader is ~7x faster; fall back to the pure one where PyYAML was built without libyaml.
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _YamlLoader(_BaseLoader):  # type: ignore[misc]
-    """The safe loader, except that an impossible date (`2017-16-26`) stays text.
-
-    PyYAML raises a bare ValueError for it; as text it reaches the date check, which names the
-    key and its line like any other bad date.
-    """
-
-
-def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+from wxsync.bounded import LimitError, load_toml, load_yaml
 
 
 class FrontMatterError(ValueError):
@@ -77,19 +58,23 @@ def split(text: str) -> Document:
 def _parse(header: str, kind: str) -> dict[str, Any]:
     if kind == "toml":
         try:
-            return tomllib.loads(header)
+            return load_toml(header)
         except tomllib.TOMLDecodeError as exc:
             line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
             raise FrontMatterError(
                 f"TOML front matter: {_first_line(str(exc))}", line + 1
             ) from None
+        except LimitError as exc:
+            raise FrontMatterError(f"TOML front matter: {exc.message}", exc.line + 1) from None
     try:
-        data = yaml.load(header, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        data = load_yaml(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 1) if mark is not None else 1
         problem = getattr(exc, "problem", None) or _first_line(str(exc))
         raise FrontMatterError(f"YAML front matter: {problem}", line + 1) from None
+    except LimitError as exc:
+        raise FrontMatterError(f"YAML front matter: {exc.message}", (exc.line or 1) + 1) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

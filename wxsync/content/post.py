@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wxsync.bounded import strip_control
 from wxsync.content import frontmatter
 from wxsync.content.syntax import preprocess
 
@@ -142,10 +143,14 @@ def load_post(
     `generator` (hugo, hexo, jekyll, obsidian; "" when unknown) decides which generator syntax
     is rewritten into Markdown; see `wxsync.content.syntax`.
     """
+    refused = not_a_regular_file(root, path)
+    if refused:
+        return LoadResult(None, (Problem(path, 1, refused),))
     try:
         raw = (root / path).read_bytes()
-    except OSError as exc:
-        return LoadResult(None, (Problem(path, 1, f"cannot read the file: {exc.strerror}"),))
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return LoadResult(None, (Problem(path, 1, f"cannot read the file: {reason}"),))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -156,6 +161,34 @@ def load_post(
     )
 
 
+def not_a_regular_file(root: Path, path: str) -> str:
+    """Why `path` must not be read as a post ("" if it may be).
+
+    A post is published, so reading one through a symlink could publish whatever it points
+    at: `.git/config` with the checkout token in it, or `/proc/self/environ` with the secrets.
+    Only regular files inside the repository, outside `.git/`, are posts.
+    """
+    parts = PurePosixPath(path).parts
+    if ".git" in parts:
+        return "is inside .git/: posts live in the content folder, never in git's own files"
+    current = root
+    for part in parts:
+        current = current / part
+        try:
+            if current.is_symlink():
+                return (
+                    f"{current.relative_to(root).as_posix()} is a symlink: posts must be regular "
+                    "files inside the repository (copy the file instead of linking it)"
+                )
+        except (OSError, ValueError):
+            return "cannot be read (an unusable file name): rename it"
+    try:
+        odd = (root / path).exists() and not (root / path).is_file()
+    except (OSError, ValueError):
+        odd = True
+    return "is not a regular file: posts must be Markdown files" if odd else ""
+
+
 def parse_post(
     path: str,
     text: str,
@@ -164,6 +197,7 @@ def parse_post(
     timezone: str = "Asia/Shanghai",
     generator: str = "",
 ) -> LoadResult:
+    text, control_line = strip_control(text)
     try:
         document = frontmatter.split(text)
     except frontmatter.FrontMatterError as exc:
@@ -179,6 +213,15 @@ def parse_post(
         Problem(path, post.body_line + note.line, note.message, "warning")
         for note in rewritten.notes
     ]
+    if control_line:
+        notes.append(
+            Problem(
+                path,
+                control_line,
+                "control characters removed (WeChat would show them as text such as \\u0001)",
+                "warning",
+            )
+        )
     return LoadResult(post, (*reader.problems, *notes))
 
 

@@ -231,6 +231,7 @@ def _examine(
     links: LinkResolver | None,
 ) -> Manuscript:
     from wxsync.images import ImageError
+    from wxsync.render.renderer import RenderError
 
     root = settings.root
     source_id = index.id_of(path) or ""
@@ -249,7 +250,12 @@ def _examine(
         return Manuscript(path, None, source_id, content_hash, problems=tuple(problems))
 
     link_url, linked = links.for_post(path) if links else (None, None)
-    fitted = fit_article(renderer, post.body, link_url=link_url)
+    try:
+        fitted = fit_article(renderer, post.body, link_url=link_url)
+    except RenderError as exc:
+        problems.append(Problem(path, post.body_line, str(exc)))
+        content_hash = _digest({"md": source_id, "render": fingerprint})
+        return Manuscript(path, post, source_id, content_hash, problems=tuple(problems))
     result = fitted.result
     problems += _missing_links(post, linked.missing if linked else [])
     images = _resolve_images(post, result, root, places, problems)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
@@ -69,12 +69,24 @@ class Halt:
 
     def check(self, error: WxsyncError) -> bool:
         """Stop the run if `error` concerns the whole account; True if it did."""
+        from wxsync.engine.state import StateError
         from wxsync.errors import Cancelled
-        from wxsync.wechat.errors import CredentialError, IPNotWhitelistedError, QuotaExhaustedError
+        from wxsync.wechat.errors import (
+            CredentialError,
+            IPNotWhitelistedError,
+            QuotaExhaustedError,
+            TokenUnavailableError,
+        )
 
         if isinstance(
             error,
-            CredentialError | IPNotWhitelistedError | QuotaExhaustedError | ConfigError | Cancelled,
+            CredentialError
+            | IPNotWhitelistedError
+            | QuotaExhaustedError
+            | TokenUnavailableError
+            | ConfigError
+            | StateError
+            | Cancelled,
         ):
             self.reason = str(error)
             return True
@@ -126,7 +138,9 @@ class Publisher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         poll_delay: float = 0.5,
+        reupload: Callable[[Work], dict[Job, Uploaded | WxsyncError]] | None = None,
     ) -> None:
+        self._reupload = reupload
         self.client = client
         self.state = state
         self._save = save
@@ -139,14 +153,9 @@ class Publisher:
         self._publish_blocked = ""
 
     def write_draft(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
-        from wxsync.wechat.errors import AmbiguousResultError, InvalidMediaError
+        from wxsync.wechat.errors import InvalidMediaError
 
-        action, manuscript, record, outcome = (
-            work.action,
-            work.manuscript,
-            work.record,
-            work.outcome,
-        )
+        action, manuscript, record = work.action, work.manuscript, work.record
         post = manuscript.post
         if post is None or manuscript.errors:
             problem = manuscript.errors[0] if manuscript.errors else None
@@ -176,10 +185,30 @@ class Publisher:
         self.progress(f"{action.path}: {action.describe()}")
         if action.kind == Kind.REPUBLISH:
             self._retire_article(record)
+        try:
+            self._write(work, article)
+        except InvalidMediaError:
+            # Only the cover travels as a media_id: it is gone from the material library
+            # (deleted by hand, or the account was reset). Upload it again and retry once.
+            self._write(
+                work, replace(article, thumb_media_id=self._upload_cover_again(work, thumb))
+            )
+
+    def _write(self, work: Work, article: Article) -> None:
+        from wxsync.wechat.errors import AmbiguousResultError, InvalidMediaError
+
+        action, manuscript, record, outcome = (
+            work.action,
+            work.manuscript,
+            work.record,
+            work.outcome,
+        )
         if action.kind == Kind.UPDATE and record.draft_media_id:
             try:
                 self.client.update_draft(record.draft_media_id, 0, article)
             except InvalidMediaError:
+                if self._draft_exists(record.draft_media_id):
+                    raise  # the draft is there: its new cover is what WeChat does not know
                 # The draft is gone (deleted, or published by hand in the editor): make a new one.
                 record.draft_media_id = ""
             else:
@@ -187,7 +216,7 @@ class Publisher:
                 return
         with self._lock:
             record.intent = Intent(
-                op="draft_add", hash=manuscript.hash, title=post.title, at=now_iso()
+                op="draft_add", hash=manuscript.hash, title=article.title, at=now_iso()
             )
             self._save()
         try:
@@ -202,6 +231,32 @@ class Publisher:
                 record.intent = None  # WeChat answered: nothing was created
             raise
         self._drafted(record, media_id, manuscript.hash, outcome)
+
+    def _draft_exists(self, media_id: str) -> bool:
+        from wxsync.wechat.errors import InvalidMediaError
+
+        try:
+            self.client.get_draft(media_id)
+        except InvalidMediaError:
+            return False
+        return True
+
+    def _upload_cover_again(self, work: Work, dead: str) -> str:
+        """Forget the cover material WeChat no longer has, upload it again; its new media_id."""
+        if self._reupload is None or not dead:
+            raise PostFailed("WeChat does not know the cover image's media_id", transient=False)
+        with self._lock:
+            for image in self.state.images.values():
+                if image.media_id == dead:
+                    image.media_id = image.material_url = ""
+            self._save()
+        self.progress(f"{work.action.path}: the cover is gone from WeChat; uploading it again")
+        _urls, thumb = self._urls_for(work.manuscript, self._reupload(work))
+        if not thumb or thumb == dead:
+            raise PostFailed(
+                "the cover is gone from WeChat and could not be uploaded again", transient=True
+            )
+        return thumb
 
     def _reconcile_now(self, record: PostRecord) -> bool:
         """Check at once whether a draft/add that got no answer landed; True if it did."""
@@ -382,8 +437,13 @@ class Publisher:
 
     def _poll_once(self, path: str, record: PostRecord, outcome: Outcome) -> bool:
         """One `freepublish/get`; True when the job is finished (or cannot be checked now)."""
+        from wxsync.wechat.errors import InvalidRequestError, NotFoundError
+
         try:
             status = self.client.get_publish(record.publish_id)
+        except (InvalidRequestError, NotFoundError):
+            self._lost_job(path, record, outcome)
+            return True
         except WxsyncError as error:
             if self.halt.check(error):
                 return True
@@ -418,6 +478,30 @@ class Publisher:
                 self.progress(f"{path}: {outcome.message}")
             self._save()
         return True
+
+    def _lost_job(self, path: str, record: PostRecord, outcome: Outcome) -> None:
+        """WeChat no longer knows the publish job (the account was reset, or the job expired).
+
+        Asking again would get the same answer forever. The article is looked for among the
+        published ones; if it is not there, the job is forgotten so the next run publishes anew.
+        """
+        from wxsync.engine.reconcile import Reconciler
+
+        reconciler = Reconciler(self.client, self._save, settle=0, budget=0)
+        try:
+            with self._lock:
+                resolution = reconciler.lost_job(record)
+        except WxsyncError as error:
+            outcome.status = FAILED
+            outcome.message = (
+                f"WeChat no longer knows the publish job, and checking failed ({error})"
+            )
+            return
+        if record.status == PUBLISHED:
+            outcome.status, outcome.url, outcome.message = PUBLISHED, record.url, ""
+        else:
+            outcome.status, outcome.message = FAILED, resolution.message
+        self.progress(f"{path}: {resolution.message}")
 
     def delete(self, action: Action, record: PostRecord, outcome: Outcome) -> None:
         from wxsync.wechat.errors import InvalidMediaError, NotFoundError

@@ -8,7 +8,9 @@ intent, and adopt the one carrying our marker with the intent's content hash (se
 
 A submit is the delicate case: publishing is asynchronous, so an accepted job may not be listed
 yet. The intent is kept, and the listing checked again, until it is older than
-`publish_settle`; only then is the job taken not to exist and the draft submitted again.
+`publish_settle`; only then is the job taken not to exist and the draft submitted again. A
+draft/add whose answer timed out may likewise still land: its intent is kept (checked once per
+run) until it is older than `publish_settle`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxsync.engine import marker
-from wxsync.engine.state import DRAFTED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
+from wxsync.engine.state import DRAFTED, FAILED, PUBLISHED, Intent, PostRecord, now_iso, parse_iso
 from wxsync.wechat.client import Page, WeChatClient
 from wxsync.wechat.errors import InvalidMediaError
 
@@ -110,6 +112,15 @@ class Reconciler:
     def _draft(self, record: PostRecord, intent: Intent) -> Resolution:
         match = find(self.client.list_drafts, intent)
         if match is None:
+            # A draft/add that timed out may still be running on WeChat's side and land later:
+            # only after the settle time does "not listed" prove it never happened.
+            age = (self.now() - parse_iso(intent.at)).total_seconds()
+            if age < self.settle:
+                return Resolution(
+                    False,
+                    f"a draft/add got no answer {age:.0f} s ago and is not listed yet; the post is "
+                    f"drafted again only once {self.settle:.0f} s (publish_settle) have passed",
+                )
             record.intent = None
             self.save()
             return Resolution(True, "the interrupted draft/add never landed; it will be made now")
@@ -141,6 +152,28 @@ class Reconciler:
                 )
             self.sleep(wait)
             delay = min(delay * 2, 15.0)
+
+    def lost_job(self, record: PostRecord) -> Resolution:
+        """A publish job WeChat does not know: adopt its article if listed, else forget the job."""
+        at = record.updated_at or now_iso()
+        intent = Intent(op="submit", hash=record.publish_hash, title=record.title, at=at)
+        match = find(self.client.list_published, intent)
+        if match is not None:
+            self._adopt_article(record, intent, match)
+            return Resolution(True, "found the article of a publish job WeChat forgot; adopted it")
+        record.publish_id = record.publish_hash = ""
+        try:
+            self.client.get_draft(record.draft_media_id)
+        except InvalidMediaError:
+            record.draft_media_id = record.draft_hash = ""
+        message = (
+            "WeChat no longer knows this publish job (was the account reset?) and no article "
+            "came of it; the next run publishes the post again"
+        )
+        record.status = FAILED
+        record.fail(message, transient=True)
+        self.save()
+        return Resolution(False, message)
 
     def _adopt_article(self, record: PostRecord, intent: Intent, match: Match) -> None:
         record.article_id, record.url = match.id, match.url

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class SourceIndex:
     _cache_dirty: bool = False
     _toplevel: Path | None = None
     _prefix: str = ""  # `root` relative to the git top level, with a trailing slash
+    unusable: list[str] = field(default_factory=list)  # post names `posts` had to leave out
     _by_name: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
@@ -46,7 +48,12 @@ class SourceIndex:
         return index
 
     def posts(self, *content_dirs: Path) -> list[str]:
-        """Markdown posts under the `content_dirs`, skipping names that start with `_` or `.`."""
+        """Markdown posts under the `content_dirs`, skipping names that start with `_` or `.`.
+
+        Names that are not UTF-8 (or hold a line break) cannot be keys of the state file; they
+        are left out and listed, printably, in `unusable`, for the caller to report.
+        """
+        self.unusable = []
         found: set[str] = set()
         for content_dir in content_dirs:
             found.update(self._posts_in(content_dir))
@@ -63,6 +70,10 @@ class SourceIndex:
         for path in self.ids:
             pure = PurePosixPath(path)
             if pure.suffix.lower() != ".md":
+                continue
+            if not _usable_name(path):
+                if prefix == PurePosixPath(".") or prefix in pure.parents:
+                    self.unusable.append(printable(path))
                 continue
             if prefix != PurePosixPath(".") and prefix not in pure.parents:
                 continue
@@ -152,6 +163,12 @@ class SourceIndex:
         existing = [p for p in paths if (self.root / p).is_file()]
         if not existing or self._toplevel is None:
             return {}
+        # --stdin-paths takes one name a line: a name with a line break is hashed here instead.
+        odd = {p for p in existing if "\n" in p}
+        if odd:
+            existing = [p for p in existing if p not in odd]
+            hashed = {p: _blob_of(self.root / p) for p in odd}
+            return hashed | self._hash_with_git(existing)
         # hash-object reads paths relative to the top level, whatever the working directory.
         names = "".join(f"{self._prefix}{p}\n" for p in existing)
         output = _git(self._toplevel, "hash-object", "--stdin-paths", stdin=names)
@@ -180,17 +197,43 @@ class SourceIndex:
     def _stat_id(self, path: str) -> str | None:
         full = self.root / path
         try:
-            info = full.stat()
-        except OSError:
+            info = full.lstat()
+        except (OSError, ValueError):
             return None
         key = [info.st_size, info.st_mtime_ns, info.st_ino]
         cached = self._cache.get(path)
         if cached is not None and cached[:3] == key:
             return str(cached[3])
-        digest = blob_id(full.read_bytes())
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+            return None  # a fifo or a device: reading it could block forever
+        try:
+            # A symlink is hashed as git hashes it, by its target's name: never read through it.
+            data = os.readlink(full).encode() if full.is_symlink() else full.read_bytes()
+        except OSError:
+            return None
+        digest = blob_id(data)
         self._cache[path] = [*key, digest]
         self._cache_dirty = True
         return digest
+
+
+def _usable_name(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\n" not in path and "\r" not in path
+
+
+def printable(path: str) -> str:
+    """A file name as it can be shown: undecodable bytes and line breaks replaced."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text.replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _blob_of(full: Path) -> str:
+    """A file's id as git would compute it; a symlink by its target's name, never read through."""
+    return blob_id(os.readlink(full).encode() if full.is_symlink() else full.read_bytes())
 
 
 def blob_id(data: bytes) -> str:
@@ -200,6 +243,10 @@ def blob_id(data: bytes) -> str:
 
 
 def _git_toplevel(root: Path) -> Path | None:
+    if "GIT_DIR" not in os.environ and not any(
+        (folder / ".git").exists() for folder in (root, *root.parents)
+    ):
+        return None  # not in a repository: no need to start git to hear it say so
     try:
         top = _git(root, "rev-parse", "--show-toplevel").strip()
     except (OSError, subprocess.CalledProcessError):
@@ -216,5 +263,6 @@ def _git(root: Path, *args: str, stdin: str | None = None) -> str:
         text=True,
         check=True,
         encoding="utf-8",
+        errors="surrogateescape",  # a file name that is not UTF-8 must not stop the run
     )
     return result.stdout

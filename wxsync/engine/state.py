@@ -129,10 +129,9 @@ class PostRecord(_Versioned):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PostRecord:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = _checked(cls, data)
         if isinstance(values.get("intent"), dict):
-            values["intent"] = Intent(**values["intent"])
+            values["intent"] = Intent(**_checked(Intent, values["intent"], "intent."))
         return cls(**values)
 
     def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
@@ -223,8 +222,7 @@ class ImageRecord(_Versioned):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImageRecord:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**_checked(cls, data))
 
 
 @dataclass
@@ -308,20 +306,112 @@ class State:
                 f"{source}: written by a newer wxsync (schema {version}, this one reads "
                 f"{SCHEMA_VERSION}); upgrade wxsync"
             )
+        for table in ("images", "remote"):
+            if not isinstance(data.get(table, {}), dict):
+                raise StateError(f"{source}: `{table}` should be an object; {_RESTORE}")
+        where = ""
         try:
+            posts: dict[str, PostRecord] = {}
+            for key, value in data.get("posts", {}).items():
+                where = f"posts → {key}"
+                posts[str(key)] = PostRecord.from_json(_object(value))
+            images: dict[str, ImageRecord] = {}
+            for key, value in data.get("images", {}).items():
+                where = f"images → {key}"
+                images[str(key)] = ImageRecord.from_json(_object(value))
             return cls(
-                posts={str(k): PostRecord.from_json(v) for k, v in data.get("posts", {}).items()},
-                images={
-                    str(k): ImageRecord.from_json(v) for k, v in data.get("images", {}).items()
-                },
+                posts=posts,
+                images=images,
                 remote={str(k): str(v) for k, v in data.get("remote", {}).items()},
                 messages={
                     str(k): MessageRecord.from_json(v) for k, v in data.get("messages", {}).items()
                 },
                 version=SCHEMA_VERSION,
             )
+        except _Shape as exc:
+            raise StateError(f"{source}: {where}: {exc}; {_RESTORE}") from None
         except (TypeError, AttributeError) as exc:
-            raise StateError(f"{source}: an entry has an unexpected shape ({exc})") from None
+            raise StateError(f"{source}: {where}: unexpected shape ({exc}); {_RESTORE}") from None
+
+
+_RESTORE = "restore the file from git (`git log -p` shows its last good version)"
+
+
+class _Shape(ValueError):
+    pass
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Shape(f"should be an object, not {_kind(value)}")
+    return value
+
+
+# What each field's annotation allows, checked on load: a hand-edited or corrupted state file
+# must be one clear line, not a TypeError deep inside a run.
+_ALLOWED: dict[str, Any] = {
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "bool | None": lambda v: v is None or isinstance(v, bool),
+    "list[str]": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    "list[dict[str, str]]": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
+    "dict[str, str | None]": lambda v: (
+        isinstance(v, dict) and all(i is None or isinstance(i, str) for i in v.values())
+    ),
+    "dict[str, Any] | None": lambda v: v is None or isinstance(v, dict),
+    "Intent | None": lambda v: v is None or isinstance(v, dict),
+}
+
+
+def _checked(cls: type[Any], data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The known fields of `data`, each of the type `cls` declares, or `_Shape` naming one."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data or f.name.startswith("_"):
+            continue
+        value = data[f.name]
+        allowed = _ALLOWED.get(str(f.type))
+        if allowed is not None and not allowed(value):
+            raise _Shape(
+                f"`{prefix}{f.name}` should be {_describe(str(f.type))}, not {_kind(value)}"
+            )
+        values[f.name] = value
+    missing = [f.name for f in fields(cls) if f.name not in values and _required(f)]
+    if missing:
+        raise _Shape(f"`{prefix}{missing[0]}` is missing")
+    return values
+
+
+def _required(f: Any) -> bool:
+    from dataclasses import MISSING
+
+    return bool(f.default is MISSING and f.default_factory is MISSING)
+
+
+def _describe(kind: str) -> str:
+    return {
+        "str": "text",
+        "bool": "true or false",
+        "int": "a whole number",
+        "bool | None": "true, false or null",
+        "list[str]": "a list of text",
+        "list[dict[str, str]]": "a list of objects",
+        "dict[str, str | None]": "an object of text values",
+        "dict[str, Any] | None": "an object or null",
+        "Intent | None": "an object or null",
+    }.get(kind, kind)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: f"text {value!r}"[:40],
+    }.get(type(value), "a list" if isinstance(value, list) else "an object")
 
 
 def _encode(value: Any) -> str:
@@ -352,8 +442,35 @@ def load(path: Path) -> State:
     return State.from_json(data, str(path))
 
 
+def check_writable(path: Path) -> None:
+    """Fail before any WeChat call if the state file could not be saved after one.
+
+    Work done on WeChat but not recorded would be done again by the next run.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise StateError(
+            f"{path}: cannot write the state file there ({exc.strerror}); make its folder "
+            "writable or choose another place with --state"
+        ) from None
+    os.close(descriptor)
+    os.unlink(temporary)
+
+
 def save(state: State, path: Path) -> None:
     """Write atomically: a reader or a crash sees the old file or the new one, never half of one."""
+    try:
+        _save(state, path)
+    except OSError as exc:
+        raise StateError(
+            f"{path}: could not save the state file ({exc.strerror}); stopping so that nothing "
+            "is done on WeChat without a record — free the disk or fix the folder, then run again"
+        ) from None
+
+
+def _save(state: State, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = state.dumps().encode("utf-8")
     descriptor, temporary = tempfile.mkstemp(

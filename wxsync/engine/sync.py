@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
@@ -50,6 +50,7 @@ from wxsync.engine.state import (
     SKIPPED,
     PostRecord,
     State,
+    check_writable,
     load,
     save,
 )
@@ -69,6 +70,10 @@ log = logging.getLogger("wxsync.engine.sync")
 
 CACHE_FILE = ".wxsync/cache/ids.json"
 PREVIEW_DIR = ".wxsync/preview"
+UNUSABLE_NAME = "the file name is not UTF-8 or holds a line break: rename the file"
+PRIVATE_PATTERNS = (
+    "# written by wxsync: local files that must not be committed\npreview/\ncache/\n*.lock\n*.tmp\n"
+)
 MAX_POLL_DELAY = 15.0
 MESSAGE_API_KINDS = frozenset(
     {Kind.CREATE, Kind.UPDATE, Kind.PUBLISH, Kind.SEND, Kind.RESUME, Kind.RECONCILE}
@@ -160,22 +165,43 @@ class Engine:
         only: Iterable[str] = (),
         retry: bool = False,
         previews: bool = True,
+        scope: str = "",
     ) -> SyncReport:
-        """Sync (or with `dry_run`, plan and write previews, when `previews`); see the module doc."""
+        """Sync (or with `dry_run`, plan and write previews, when `previews`); see the module doc.
+
+        `scope` (a repository-relative folder) narrows the run to the posts under it, as `only`
+        narrows it to single posts. A narrowed run never counts the posts it does not see as
+        removed: deleting needs the whole content folder in view.
+        """
+        if previews or not dry_run:
+            ignore_private_files(self.settings.root)
+        if dry_run:
+            return self._run(dry_run=True, only=only, retry=retry, previews=previews, scope=scope)
+        from wxsync.engine.lock import run_lock
+
+        check_writable(self.settings.state_path)
+        with run_lock(self.settings.state_path):
+            return self._run(dry_run=False, only=only, retry=retry, previews=previews, scope=scope)
+
+    def _run(
+        self, *, dry_run: bool, only: Iterable[str], retry: bool, previews: bool, scope: str
+    ) -> SyncReport:
         settings = self.settings
+        only = list(only)
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         known = horizon(self.state)  # before this run touches any record
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
         self._unsearched, self._adopted = {}, {}
+        self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
         if dry_run:
             self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
-        paths = index.posts(*settings.content_dirs)
-        addresses = self._site_url or site_addresses(settings, self.site)
-        self._links = LinkResolver(PostIndex.build(paths), self.state, addresses)
+        folder = scope or settings.content
+        paths = self._posts(index, scope, report_unusable=not only)
         selected = self._select(paths, only)
         facts, manuscripts = self._facts(selected)
+        renamed = self._carry_renames(facts, manuscripts)
         messages, _singles = group(facts, settings.mode)
         grouped = {path for message in messages for path in message.paths}
         self._detach(grouped)
@@ -183,14 +209,17 @@ class Engine:
         if not dry_run and (self.state.intents() or self.state.message_intents()):
             self._reconcile()
 
+        whole = not only and self._whole(scope)
         plan_settings = self._plan_settings = PlanSettings(
-            mode=settings.mode, delete_removed=settings.delete_removed, retry=retry
+            mode=settings.mode, delete_removed=settings.delete_removed and whole, retry=retry
         )
 
         def planned() -> list[Action]:
             actions = plan(facts, self.state, plan_settings, self.now())
             actions = [a for a in actions if a.path not in grouped]
-            return [a for a in actions if a.path in selected] if only else actions
+            if only:
+                return [a for a in actions if a.path in selected]
+            return actions if whole else [a for a in actions if _under(a.path, folder)]
 
         actions = planned()
         if not dry_run and self._adopt(actions, facts, known):
@@ -211,21 +240,88 @@ class Engine:
         else:
             for path, manuscript in manuscripts.items():
                 self._remember(path, manuscript)
-            self._unsaved = bool(manuscripts)
+            self._unsaved = bool(manuscripts) or bool(renamed)
             self._carry_out(actions, manuscripts)
             if message_plans or self.state.messages:
                 from wxsync.engine.outbox import Outbox
 
                 outbox = Outbox(self)
                 outbox.carry_out(message_plans, manuscripts, self._examine)
-                if settings.delete_removed and not only:
+                if settings.delete_removed and whole:  # a narrowed run sees only some messages
                     outbox.retire({m.key for m in messages})
             if self._unsaved:  # API work saved as it went; this is for facts and passive statuses
                 self._save()
+        self._note_renames(renamed)
         index.save_cache()
         self.report.api_calls = sum(self._client.calls.values()) if self._client else 0
         self.report.halted = self.halt.reason
         return self.report
+
+    def _whole(self, scope: str) -> bool:
+        """Whether a run over `scope` ("" for all) sees every post: only then may it delete."""
+        if not scope:
+            return True
+        root = self.settings.root.resolve()
+        folders = []
+        for folder in self.settings.content_dirs:
+            try:
+                folders.append(folder.resolve().relative_to(root).as_posix())
+            except ValueError:
+                return False
+        return all(_covers(scope, folder) for folder in folders)
+
+    def _posts(self, index: SourceIndex, scope: str, *, report_unusable: bool) -> list[str]:
+        """The posts this run looks at; links resolve against every post of the content folder."""
+        every = index.posts(*self.settings.content_dirs)
+        addresses = self._site_url or site_addresses(self.settings, self.site)
+        self._links = LinkResolver(PostIndex.build(every), self.state, addresses)
+        paths = index.posts(self.settings.path(scope)) if scope else every
+        if report_unusable:
+            self.report.outcomes.extend(
+                Outcome(name, "", "none", INVALID, message=UNUSABLE_NAME) for name in index.unusable
+            )
+        return paths
+
+    def _note_renames(self, renamed: dict[str, str]) -> None:
+        for outcome in self.report.outcomes:
+            if outcome.path in renamed:
+                note = f"renamed from {renamed[outcome.path]}"
+                outcome.message = f"{note}; {outcome.message}" if outcome.message else note
+
+    def _carry_renames(
+        self, facts: list[PostFacts], manuscripts: dict[str, Manuscript]
+    ) -> dict[str, str]:
+        """Give a renamed or moved post the record of the file it used to be (new path → old).
+
+        A post with no record whose old file is gone is the same post if it has the same
+        content (what Git's rename detection sees first), or else the same title as exactly one
+        vanished post. Without this, `git mv` would publish the post a second time.
+        """
+        assert self._index is not None
+        index = self._index
+        orphans = {
+            path: record
+            for path, record in self.state.posts.items()
+            if index.id_of(path) is None
+            and (record.draft_media_id or record.article_id or record.publish_id or record.intent)
+        }
+        renamed: dict[str, str] = {}
+        for post in facts:
+            if not orphans or post.path in self.state.posts:
+                continue
+            manuscript = manuscripts.get(post.path)
+            source = manuscript.source_id if manuscript else index.id_of(post.path)
+            same = [p for p, r in orphans.items() if r.source and r.source == source]
+            if not same:
+                same = [p for p, r in orphans.items() if r.title and r.title == post.title]
+            if len(same) != 1:
+                continue
+            old = same[0]
+            self.state.posts[post.path] = self.state.posts.pop(old)
+            del orphans[old]
+            renamed[post.path] = old
+            self.progress(f"{post.path}: renamed from {old}; its record moves with it")
+        return renamed
 
     def _select(self, paths: list[str], only: Iterable[str]) -> list[str]:
         wanted = {self._relative(p) for p in only}
@@ -359,6 +455,7 @@ class Engine:
                 clock=self.clock,
                 sleep=self.sleep,
                 poll_delay=self.poll_delay,
+                reupload=lambda work: self._upload_images([work]),
             )
         return self._publisher
 
@@ -390,6 +487,9 @@ class Engine:
                 if self.halt.check(error):
                     return
                 log.warning("%s: could not reconcile yet: %s", path, error)
+                self._unsettled[path] = (
+                    f"could not check an interrupted call ({error}); the next run will"
+                )
                 continue
             log.info("%s: %s", path, resolution.message)
         self._reconcile_messages()
@@ -489,7 +589,7 @@ class Engine:
             self.report.outcomes.extend(outcomes_for(message, action, status, {}).values())
 
     def _write_preview(self, manuscript: Manuscript, folder: Path) -> Path | None:
-        if manuscript.post is None:
+        if manuscript.post is None or manuscript.render is None:
             return None
         content = (
             Path(manuscript.path).relative_to(self.settings.content)
@@ -557,10 +657,7 @@ class Engine:
             elif action.kind == Kind.RESUME:
                 polls.append((action.path, record, outcome))
             elif action.kind == Kind.RECONCILE:
-                outcome.status, outcome.message = (
-                    PUBLISHING,
-                    "an interrupted call is still being checked; the next run continues",
-                )
+                outcome.status, outcome.message = self._still_open(action.path)
             elif action.kind == Kind.DELETE:
                 self._guard(
                     action.path,
@@ -584,6 +681,13 @@ class Engine:
                 polls.append((path, record, outcome))
         if polls:
             self.publisher.poll(polls)
+
+    def _still_open(self, path: str) -> tuple[str, str]:
+        """Status and message of a post whose interrupted call is not settled yet."""
+        if path in self._unsettled:
+            # Not failed for good, but not done either: the run must not look successful.
+            return FAILED, self._unsettled[path]
+        return PUBLISHING, "an interrupted call is still being checked; the next run continues"
 
     def _write(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
         """Write one post's draft, then send it to `preview_to`."""
@@ -712,6 +816,7 @@ class Engine:
             jobs=self.settings.jobs,
             animated_gif=self.settings.animated_gif,
             cover_color=self.settings.cover_color,
+            allow_private_hosts=self.settings.images.allow_private_hosts,
         )
         self.progress(f"uploading {len(set(jobs))} images")
         try:
@@ -724,6 +829,28 @@ class Engine:
             if isinstance(result, WxsyncError) and self.halt.check(result):
                 break
         return results
+
+
+def ignore_private_files(root: Path) -> None:
+    """Keep previews, caches and the lock out of commits: they may hold drafts not yet public."""
+    ignore = root / ".wxsync" / ".gitignore"
+    if ignore.is_file():
+        return
+    try:
+        ignore.parent.mkdir(parents=True, exist_ok=True)
+        ignore.write_text(PRIVATE_PATTERNS, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{ignore}: cannot write ({exc.strerror})") from None
+
+
+def _covers(folder: str, content: str) -> bool:
+    """Whether a run over `folder` sees every post of the content folder."""
+    return _under(content.rstrip("/") + "/x", folder)
+
+
+def _under(path: str, folder: str) -> bool:
+    prefix = PurePosixPath(folder.strip("/") or ".")
+    return prefix == PurePosixPath(".") or prefix in PurePosixPath(path).parents
 
 
 def _passive_status(kind: Kind) -> str:

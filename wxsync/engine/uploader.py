@@ -62,7 +62,9 @@ class Uploader:
         jobs: int = 4,
         animated_gif: str = "first_frame",
         cover_color: str = "#07c160",
+        allow_private_hosts: bool = False,
     ) -> None:
+        self.allow_private_hosts = allow_private_hosts
         self.client = client
         self.state = state
         self.save = save
@@ -130,7 +132,7 @@ class Uploader:
         if ref is None:
             return generate_cover(job.title, self.cover_color)
         if ref.kind == "remote" and ref.url:
-            return fetch_remote(ref.url, self.session)
+            return fetch_remote(ref.url, self.session, allow_private=self.allow_private_hosts)
         assert ref.path is not None
         return ref.path.read_bytes()
 
@@ -187,7 +189,7 @@ class Uploader:
             listing = self.client.list_materials(page * 20, 20)
             for item in listing.items:
                 if item.get("name") == name:
-                    return Uploaded(str(item.get("url", "")), str(item["media_id"]))
+                    return Uploaded(str(item.get("url", "")), str(item.get("media_id", "")))
             if (page + 1) * 20 >= listing.total_count:
                 break
         return None

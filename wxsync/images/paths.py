@@ -90,13 +90,19 @@ def resolve(src: str, post_path: Path, repo_root: Path, places: Places = NOWHERE
             "points outside the repository: keep images inside it (for example next to the post) "
             "and link them with a relative path",
         )
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+    except (RuntimeError, OSError, ValueError):  # 3.11 raises RuntimeError for a symlink loop
+        raise ImageError(
+            src,
+            "cannot be resolved (a symlink loop or an unusable name): link the image file itself",
+        ) from None
     if not resolved.is_relative_to(root):
         raise ImageError(
             src,
             "is a symlink to a file outside the repository: copy the image into the repository instead",
         )
-    if not resolved.exists():
+    if not _exists(resolved):
         found = _elsewhere(relative, post_path.resolve(), root, places)
         if found is None:
             raise ImageError(
@@ -106,6 +112,13 @@ def resolve(src: str, post_path: Path, repo_root: Path, places: Places = NOWHERE
     ref = ImageRef(src=src, kind="local", path=resolved, url=None)
     check_local(ref)
     return ref
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def check_local(ref: ImageRef) -> None:

@@ -9,6 +9,8 @@ say "image" (an HTML error page with status 200 is common).
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
@@ -28,17 +30,27 @@ _SNIFF_BYTES = 64
 
 
 def fetch_remote(
-    url: str, session: requests.Session, *, timeout: float = 15.0, max_bytes: int = 20_000_000
+    url: str,
+    session: requests.Session,
+    *,
+    timeout: float = 15.0,
+    max_bytes: int = 20_000_000,
+    allow_private: bool = False,
 ) -> bytes:
     """The image at `url`, or an `ImageError` naming the URL and what to do.
 
-    Errors show the URL without its query string and fragment, which may hold tokens.
+    Errors show the URL without its query string and fragment, which may hold tokens. Unless
+    `allow_private`, hosts that resolve to loopback, private or link-local addresses are
+    refused, at every redirect: a post must not make the CI runner fetch (and publish) its
+    cloud metadata endpoint or a service on its own network.
     """
     shown = display_url(url)
     _require_http(url, shown, "is not an http(s) URL")
     deadline = time.monotonic() + _BUDGET_FACTOR * timeout
     current = url
     for _ in range(MAX_REDIRECTS + 1):
+        if not allow_private:
+            _require_public(current, shown)
         try:
             response = session.get(
                 current,
@@ -80,6 +92,28 @@ def _require_http(url: str, shown: str, message: str) -> None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         scheme = f" ('{parts.scheme}:')" if parts.scheme else ""
         raise ImageError(shown, f"{message}{scheme}: link an http(s) image URL")
+
+
+def _require_public(url: str, shown: str) -> None:
+    """Refuse a URL whose host resolves to an address that is not on the public internet."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError, UnicodeError):
+        raise ImageError(shown, f"the host {host!r} cannot be resolved: check the URL") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            raise ImageError(
+                shown,
+                f"{host} is a loopback, private or link-local address ({address}); wxsync does "
+                "not fetch from those — set `images: {allow_private_hosts: true}` in wxsync.yml "
+                "if this server is yours",
+            )
 
 
 def _read(

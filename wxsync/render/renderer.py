@@ -26,7 +26,8 @@ from mistune.plugins.table import table, table_in_list, table_in_quote
 from mistune.plugins.task_lists import task_lists
 from mistune.plugins.url import url
 
-from wxsync.errors import ConfigError
+from wxsync.bounded import MAX_HTML_DEPTH, html_depth
+from wxsync.errors import ConfigError, WxsyncError
 from wxsync.render.alerts import KINDS, alert_titles, rewrite_alerts
 from wxsync.render.code import NBSP, CodeHighlighter
 from wxsync.render.details import rewrite_details
@@ -72,6 +73,10 @@ _ROOT_COLOR = re.compile(r'^<section style="(?:[^"]*;)?color:([^;"]+)')
 # A typical mmbiz.qpic.cn URL is ~120 characters; see `_math_html` for why this matters.
 UPLOADED_URL_CHARS = 128
 _PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S | re.I)
+
+
+class RenderError(WxsyncError):
+    """A body that cannot be rendered safely; the post's error, never the run's."""
 
 
 def visible_length(html: str) -> int:
@@ -222,6 +227,11 @@ class Renderer:
             body, _state = self._markdown.parse(markdown)
             assert isinstance(body, str)
             body += self._html.references_html()
+            if html_depth(body) > MAX_HTML_DEPTH:
+                raise RenderError(
+                    f"HTML nested more than {MAX_HTML_DEPTH} levels deep: WeChat could not show "
+                    "it either; remove the nesting"
+                )
             if session.formulas:
                 body = _FORMULA_PUNCTUATION.sub(r'<span class="nw">\1\2</span>', body)
             html = self._inliner.inline_fragment(f'<section class="wx">{body}</section>', self._css)

@@ -23,7 +23,8 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ import requests
 from wxsync.redact import RedactingFilter, redact, register_secret
 from wxsync.wechat.errors import (
     AmbiguousResultError,
+    TokenUnavailableError,
     TransportError,
     error_for,
 )
@@ -189,6 +191,7 @@ class WeChatClient:
         self._on_token = on_token
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._token: str | None = None
+        self._token_failure: TokenUnavailableError | None = None
         self._token_expires_at = 0.0
         self._token_lock = threading.RLock()
         self.calls: Counter[str] = Counter()
@@ -207,20 +210,34 @@ class WeChatClient:
             return self._token
 
     def _fetch_token(self, *, force: bool) -> str:
+        """A new token; when the token endpoint cannot be reached, every later call fails at once.
+
+        Without a token nothing else can work, and each call would otherwise wait out its own
+        retries (a token endpoint that never answers cost 60 s per post).
+        """
+        if self._token_failure is not None:
+            raise self._token_failure
         body = {
             "grant_type": "client_credential",
             "appid": self.appid,
             "secret": self._secret,
             "force_refresh": force,
         }
-        payload = self._call("/cgi-bin/stable_token", json_body=body, auth=False, idempotent=True)
+        try:
+            payload = self._call(
+                "/cgi-bin/stable_token", json_body=body, auth=False, idempotent=True
+            )
+        except TransportError as exc:
+            self._token_failure = TokenUnavailableError(exc.api, exc.detail)
+            raise self._token_failure from None
         token = str(payload.get("access_token", ""))
         if not token:
             raise TransportError("/cgi-bin/stable_token", "answer had no access_token")
         register_secret(token)
         if self._on_token is not None:
             self._on_token(token)
-        expires_in = float(payload.get("expires_in", 7200))
+        with _reading("/cgi-bin/stable_token"):
+            expires_in = float(payload.get("expires_in", 7200))
         # Renew a little early so a token never expires between fetch and use.
         margin = min(300.0, expires_in / 10)
         self._token = token
@@ -348,7 +365,8 @@ class WeChatClient:
         payload = self._call(
             "/cgi-bin/media/uploadimg", files={"media": (filename, data, mime)}, idempotent=False
         )
-        return str(payload["url"])
+        with _reading("/cgi-bin/media/uploadimg", created=True):
+            return _text(payload["url"])
 
     def add_image_material(self, data: bytes, filename: str, mime: str) -> Material:
         """Add a permanent image material (used as a cover); returns its media_id and URL."""
@@ -358,7 +376,8 @@ class WeChatClient:
             params={"type": "image"},
             idempotent=False,
         )
-        return Material(media_id=str(payload["media_id"]), url=str(payload.get("url", "")))
+        with _reading("/cgi-bin/material/add_material", created=True):
+            return Material(media_id=_text(payload["media_id"]), url=str(payload.get("url", "")))
 
     def delete_material(self, media_id: str) -> None:
         self._call(
@@ -367,7 +386,8 @@ class WeChatClient:
 
     def material_count(self) -> dict[str, int]:
         payload = self._call("/cgi-bin/material/get_materialcount", json_body={}, idempotent=True)
-        return {key: int(value) for key, value in payload.items() if key.endswith("_count")}
+        with _reading("/cgi-bin/material/get_materialcount"):
+            return {key: int(value) for key, value in payload.items() if key.endswith("_count")}
 
     def list_materials(self, offset: int = 0, count: int = 20) -> Page:
         payload = self._call(
@@ -375,7 +395,7 @@ class WeChatClient:
             json_body={"type": "image", "offset": offset, "count": count},
             idempotent=True,
         )
-        return Page(int(payload.get("total_count", 0)), list(payload.get("item", [])))
+        return _page("/cgi-bin/material/batchget_material", payload)
 
     # -- drafts ----------------------------------------------------------------------------------
 
@@ -386,13 +406,15 @@ class WeChatClient:
             json_body={"articles": [a.to_api() for a in articles]},
             idempotent=False,
         )
-        return str(payload["media_id"])
+        with _reading("/cgi-bin/draft/add", created=True):
+            return _text(payload["media_id"])
 
     def get_draft(self, media_id: str) -> list[dict[str, Any]]:
         payload = self._call(
             "/cgi-bin/draft/get", json_body={"media_id": media_id}, idempotent=True
         )
-        return list(payload.get("news_item", []))
+        with _reading("/cgi-bin/draft/get"):
+            return _items(payload.get("news_item", []))
 
     def update_draft(self, media_id: str, index: int, article: Article) -> None:
         self._call(
@@ -406,7 +428,8 @@ class WeChatClient:
 
     def count_drafts(self) -> int:
         payload = self._call("/cgi-bin/draft/count", json_body={}, idempotent=True)
-        return int(payload.get("total_count", 0))
+        with _reading("/cgi-bin/draft/count"):
+            return int(payload.get("total_count", 0))
 
     def list_drafts(self, offset: int = 0, count: int = 20, *, no_content: bool = False) -> Page:
         payload = self._call(
@@ -414,7 +437,7 @@ class WeChatClient:
             json_body={"offset": offset, "count": count, "no_content": int(no_content)},
             idempotent=True,
         )
-        return Page(int(payload.get("total_count", 0)), list(payload.get("item", [])))
+        return _page("/cgi-bin/draft/batchget", payload)
 
     # -- publishing ------------------------------------------------------------------------------
 
@@ -423,27 +446,30 @@ class WeChatClient:
         payload = self._call(
             "/cgi-bin/freepublish/submit", json_body={"media_id": media_id}, idempotent=False
         )
-        return str(payload["publish_id"])
+        with _reading("/cgi-bin/freepublish/submit", created=True):
+            return _text(payload["publish_id"])
 
     def get_publish(self, publish_id: str) -> PublishStatus:
         payload = self._call(
             "/cgi-bin/freepublish/get", json_body={"publish_id": publish_id}, idempotent=True
         )
-        detail = payload.get("article_detail") or {}
-        items = sorted(detail.get("item", []), key=lambda item: int(item.get("idx", 0)))
-        return PublishStatus(
-            publish_id=str(payload.get("publish_id", publish_id)),
-            status=int(payload.get("publish_status", 1)),
-            article_id=str(payload.get("article_id", "") or ""),
-            article_urls=tuple(str(item.get("article_url", "")) for item in items),
-            fail_idx=tuple(int(i) for i in payload.get("fail_idx", []) or []),
-        )
+        with _reading("/cgi-bin/freepublish/get"):
+            detail = payload.get("article_detail") or {}
+            items = sorted(_items(detail.get("item", [])), key=lambda item: int(item.get("idx", 0)))
+            return PublishStatus(
+                publish_id=str(payload.get("publish_id", publish_id)),
+                status=int(payload.get("publish_status", 1)),
+                article_id=str(payload.get("article_id", "") or ""),
+                article_urls=tuple(str(item.get("article_url", "")) for item in items),
+                fail_idx=tuple(int(i) for i in payload.get("fail_idx", []) or []),
+            )
 
     def get_article(self, article_id: str) -> list[dict[str, Any]]:
         payload = self._call(
             "/cgi-bin/freepublish/getarticle", json_body={"article_id": article_id}, idempotent=True
         )
-        return list(payload.get("news_item", []))
+        with _reading("/cgi-bin/freepublish/getarticle"):
+            return _items(payload.get("news_item", []))
 
     def list_published(self, offset: int = 0, count: int = 20, *, no_content: bool = False) -> Page:
         payload = self._call(
@@ -451,7 +477,7 @@ class WeChatClient:
             json_body={"offset": offset, "count": count, "no_content": int(no_content)},
             idempotent=True,
         )
-        return Page(int(payload.get("total_count", 0)), list(payload.get("item", [])))
+        return _page("/cgi-bin/freepublish/batchget", payload)
 
     def delete_published(self, article_id: str, index: int = 0) -> None:
         self._call(
@@ -525,6 +551,39 @@ class WeChatClient:
 def _number(text: str) -> int | str:
     """WeChat's msg_id is a number; send it back as one."""
     return int(text) if text.isdigit() else text
+
+
+@contextmanager
+def _reading(api: str, *, created: bool = False) -> Iterator[None]:
+    """Turn an answer missing a field, or holding one of the wrong type, into a clear error.
+
+    For a call that creates something, such an answer leaves open whether it did: that is an
+    ambiguous result, which the engine settles against WeChat's lists before trying again.
+    """
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        detail = f"the answer was malformed ({type(exc).__name__}: {exc})"
+        if created:
+            raise AmbiguousResultError(api, detail) from None
+        raise TransportError(api, detail) from None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise TypeError(f"expected an id, got {value!r}")
+    return str(value)
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise TypeError("expected a list of objects")
+    return value
+
+
+def _page(api: str, payload: dict[str, Any]) -> Page:
+    with _reading(api):
+        return Page(int(payload.get("total_count", 0)), _items(payload.get("item", [])))
 
 
 def _errcode(payload: Mapping[str, Any]) -> int:

@@ -116,6 +116,16 @@ class TransportError(WxsyncError):
         return (type(self), (self.api, self.detail))
 
 
+class TokenUnavailableError(TransportError):
+    """The token endpoint gave no usable answer: nothing on the account can work this run."""
+
+    def __str__(self) -> str:
+        return (
+            f"{self.api}: no access token ({self.detail}); check the network, the proxy and "
+            "--api-base, then run again"
+        )
+
+
 class AmbiguousResultError(TransportError):
     """A non-idempotent call was sent but no answer came back: it may or may not have happened.
 

@@ -350,3 +350,37 @@ def test_a_long_title_that_cannot_name_its_parts_is_an_error(
     commit_all(blog)
     assert main(["check", str(blog / "content")]) == 1
     assert "a part's title" in capsys.readouterr().out
+
+
+def test_with_the_state_file_lost_a_message_is_adopted_not_written_again(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "content/a.md", article("甲", message="weekly"))
+    write(blog / "content/b.md", article("乙", message="weekly"))
+    write(blog / "content/c.md", article("丙", message="later"))
+    write(blog / "content/d.md", article("丁", message="later"))
+    commit_all(blog)
+    sync(blog, mode="publish")
+    state_file = blog / ".wxsync/state.json"
+    saved = load(state_file)
+    write(blog / "content/c.md", article("丙", message="later", publish="false"))
+    commit_all(blog)
+    state_file.unlink()
+    sync(blog, mode="publish")  # `later` publishes again only if adoption failed
+    assert calls(control, "freepublish/submit") == 2
+    assert calls(control, "draft/add") == 2
+
+    state_file.unlink()
+    write(blog / "content/e.md", article("戊", message="box"))
+    write(blog / "content/f.md", article("己", message="box"))
+    commit_all(blog)
+    sync(blog)
+    state_file.unlink()
+    write(blog / "content/f.md", article("己", "改了。\n", message="box"))
+    commit_all(blog)
+    report = sync(blog)
+    assert calls(control, "draft/add") == 3, "the lost message's draft is updated, not rewritten"
+    assert calls(control, "draft/update") == 1
+    assert statuses(report)["content/f.md"] == "drafted"
+    again = load(state_file)
+    assert again.posts["content/a.md"].url == saved.posts["content/a.md"].url

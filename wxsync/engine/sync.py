@@ -152,6 +152,7 @@ class Engine:
         self._unsaved = False
         self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
         self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
+        self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
         self._links: LinkResolver | None = None
         self._plan_settings = PlanSettings()
         self._site: Site | None = None
@@ -191,9 +192,9 @@ class Engine:
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
         known = horizon(self.state)  # before this run touches any record
+        fresh = not self.state.posts and not self.state.messages  # first run, or a lost file
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
-        self._unsearched, self._adopted = {}, {}
-        self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
+        self._unsearched, self._adopted, self._unsettled = {}, {}, {}
         if dry_run:
             self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
@@ -208,6 +209,8 @@ class Engine:
 
         if not dry_run and (self.state.intents() or self.state.message_intents()):
             self._reconcile()
+        if not dry_run and fresh and messages:
+            self._adopt_messages(messages)
 
         whole = not only and self._whole(scope)
         plan_settings = self._plan_settings = PlanSettings(
@@ -221,9 +224,7 @@ class Engine:
                 return [a for a in actions if a.path in selected]
             return actions if whole else [a for a in actions if _under(a.path, folder)]
 
-        actions = planned()
-        if not dry_run and self._adopt(actions, facts, known):
-            actions = planned()
+        actions = self._adopted_plan(planned, facts, known) if not dry_run else planned()
         message_plans = [
             (
                 m,
@@ -494,6 +495,26 @@ class Engine:
             log.info("%s: %s", path, resolution.message)
         self._reconcile_messages()
 
+    def _adopt_messages(self, messages: list[Message]) -> None:
+        """With no state file, find each message's draft or published articles on WeChat."""
+        from wxsync.engine import adopt_messages
+
+        try:
+            published = adopt_messages.listing(self.client.list_published, published=True)
+            drafts = adopt_messages.listing(self.client.list_drafts, published=False)
+        except WxsyncError as error:
+            if not self.halt.check(error):
+                log.warning("could not look for messages already on WeChat: %s", error)
+            return
+        for message in messages:
+            found = adopt_messages.match(message, published) or adopt_messages.match(
+                message, drafts
+            )
+            if found is not None and message.key not in self.state.messages:
+                adopt_messages.adopt(self.state, message, found)
+                self.progress(f"message {message.key}: found on WeChat; adopted")
+                self._unsaved = True
+
     def _reconcile_messages(self) -> None:
         from wxsync.engine.messenger import Messenger
 
@@ -517,6 +538,13 @@ class Engine:
                 log.warning("message %s: could not reconcile yet: %s", key, error)
 
     # -- adoption ---------------------------------------------------------------------------------
+
+    def _adopted_plan(
+        self, planned: Callable[[], list[Action]], facts: list[PostFacts], known: dt.datetime | None
+    ) -> list[Action]:
+        """The plan, made again if posts it would create were found on WeChat and adopted."""
+        actions = planned()
+        return planned() if self._adopt(actions, facts, known) else actions
 
     def _adopt(
         self, actions: list[Action], facts: list[PostFacts], known: dt.datetime | None

@@ -42,9 +42,9 @@ def reason(message: str) -> str:
     """A refusal's message without the particulars, so equal causes group together."""
     text = re.sub(r"^(image|cover|default_cover) \S.*?: ", r"\1: ", message)
     text = re.sub(r"\(.*?\)", "(…)", text)
-    text = re.sub(r"'[^']*'|`[^`]*`|\"[^\"]*\"", "…", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text)
     text = re.sub(r"\d[\d,.]*", "N", text)
-    return text.split(": ", 2)[0] + (": " + text.split(": ", 2)[1] if ": " in text else "")
+    return text.split("; ")[0]
 
 
 def _site(root: Path) -> object:

@@ -125,3 +125,23 @@ def test_check_warns_which_step_was_taken_and_still_passes(tmp_path: Path) -> No
     assert len(warning) == 1
     assert warning[0].startswith("content/long-code.md:")
     assert "warning: too long for WeChat as configured; rendered with" in warning[0]
+
+
+def test_sync_dry_run_and_render_say_which_step_was_taken(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "blog")
+    write(root / "wxsync.yml", "content: content\n")
+    write(root / "content/long-code.md", post("代码很多", code_post(45)))
+    commit_all(root)
+    for args in (["sync", "--dry-run"], ["render", "content/long-code.md"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "wxsync", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        said = [line for line in result.stderr.splitlines() if "warning:" in line]
+        assert len(said) == 1, (args, result.stderr)
+        assert "long-code.md" in said[0] and "rendered with" in said[0]

@@ -138,6 +138,7 @@ class Engine:
         self._client_factory = client_factory or (lambda: make_client(settings))
         self._client: WeChatClient | None = None
         self.progress = progress or (lambda _line: None)
+        self._warned: set[str] = set()  # posts whose warnings were already printed
         self.clock, self.sleep, self.now = clock, sleep, now
         self.poll_delay = poll_delay
         self._lock = threading.RLock()
@@ -403,8 +404,10 @@ class Engine:
         return facts, manuscripts
 
     def _examine(self, path: str) -> Manuscript:
+        """Examine a post; its warnings (a fitting-ladder step taken, a stray `**`) are printed
+        once per run, as `check` prints them."""
         assert self._index is not None
-        return examine(
+        manuscript = examine(
             path,
             self.settings,
             self._index,
@@ -413,6 +416,12 @@ class Engine:
             site=self.site,
             links=self._links,
         )
+        if path not in self._warned:
+            self._warned.add(path)
+            for problem in manuscript.problems:
+                if problem.severity == "warning":
+                    self.progress(str(problem))
+        return manuscript
 
     def _remember(self, path: str, manuscript: Manuscript) -> None:
         record = self.state.post(path)

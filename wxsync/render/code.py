@@ -74,15 +74,11 @@ def code_color(value: str) -> str:
 def escape_code(text: str) -> str:
     """Escape code text for HTML: every space a no-break space, every newline a `<br>`.
 
+    `>` stays as it is: in text it is plain HTML (only `<` and `&` start markup), and code
+    is full of it (`->`, `=>`, `>=`, generics), three characters saved each time.
     (Chained `str.replace` calls: much faster than `str.translate` on non-ASCII text.)
     """
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace(" ", NBSP)
-        .replace("\n", "<br>")
-    )
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(" ", NBSP).replace("\n", "<br>")
 
 
 class CodeHighlighter:

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/gallery.py [--out docs/gallery] [--chromium /usr/bin/chromium]
 
-Writes `docs/gallery/<theme>.png` for every built-in theme and `docs/gallery/code-<style>.png`
-for a few Pygments styles, each a headless-Chromium screenshot of the article in a 375 px wide
+Writes `docs/gallery/<theme>.png` for every built-in theme (with its own code style),
+`docs/gallery/code-<style>.png` for a few Pygments styles and `code-window.png` for
+`code_window: true`, each a headless-Chromium screenshot of the article in a 375 px wide
 page, the width of a phone. The READMEs show them, so people can choose by looking; rerun
 this after changing a theme and commit the pictures with it.
 """
@@ -178,6 +179,8 @@ def build(out: Path, chromium: str) -> list[Path]:
         for style in CODE_STYLES:
             options = RenderOptions(code_theme=style, code_label=True)
             jobs.append((f"code-{style}", page(CODE_SAMPLE, options, f"code_theme: {style}")))
+        window = RenderOptions(code_theme="one-dark", code_window=True)
+        jobs.append(("code-window", page(CODE_SAMPLE, window, "code_window: true (one-dark)")))
         for name, html in jobs:
             source = work / f"{name}.html"
             source.write_text(html, encoding="utf-8")

@@ -2,7 +2,11 @@
 
 (a) a sync with nothing to do over 2,000 posts, against the interpreter's own start-up;
 (b) the API calls of a full sync, against the lower bound
-    (1 token + unique images + 1 draft write per post + 1 submit per post + the polls WeChat needs);
+    (1 token + unique images + 1 draft write per post + 1 submit per post + the polls WeChat needs
+    + 2 searches: one page of published articles and one of drafts, which prove that no earlier
+    run made these posts before its state file was lost); then the same sync after losing the
+    state file, which must adopt everything and create nothing (its bound: 1 token + the pages
+    of published articles it has to read);
 (c) wall time of a 20-post, 100-image sync with 100 ms of API latency, sequential (jobs=1)
     against concurrent uploads and polls (jobs=8);
 (d) the API calls of a broadcast sync (24 posts in 3 messages of 8), against the lower bound
@@ -32,6 +36,12 @@ from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET, EmulatorConfig
 from wxsync.wechat.emulator import EmulatorControl, start
 
 ENV = {**os.environ, "WECHAT_APPID": DEFAULT_APPID, "WECHAT_APPSECRET": DEFAULT_SECRET}
+CREATING = (
+    "/cgi-bin/draft/add",
+    "/cgi-bin/freepublish/submit",
+    "/cgi-bin/media/uploadimg",
+    "/cgi-bin/material/add_material",
+)
 PARAGRAPH = "微信公众号的文章由仓库里的 Markdown 生成，每次推送只处理改动过的文章。" * 6
 
 
@@ -124,15 +134,31 @@ def bench_calls(workdir: Path) -> None:
     state = control.state()
     calls = sum(state["calls"].values())
     unique_images = len({u["sha256"] for u in state["uploads"]}) + len(state["materials"])
-    bound = 1 + unique_images + posts + posts + posts * (polls + 1)
-    server.shutdown()
+    searches = 2
+    bound = 1 + unique_images + posts + posts + posts * (polls + 1) + searches
     print(
         f"(b) full sync of {posts} posts: {calls} API calls; lower bound {bound} "
         f"(1 token + {unique_images} unique images incl. covers + {posts} drafts + {posts} submits "
-        f"+ {posts * (polls + 1)} polls); ratio {calls / bound:.2f} (target 1.00)"
+        f"+ {posts * (polls + 1)} polls + {searches} searches for earlier copies); "
+        f"ratio {calls / bound:.2f} (target 1.00)"
     )
     for path, count in sorted(state["calls"].items()):
         print(f"      {path}: {count}")
+
+    (root / ".wxsync/state.json").unlink()
+    subprocess.run(
+        [sys.executable, "-m", "wxsync", "sync"], cwd=root, env=ENV, check=True, capture_output=True
+    )
+    after = control.state()
+    again = sum(after["calls"].values()) - calls
+    created = sum(after["calls"].get(p, 0) - state["calls"].get(p, 0) for p in CREATING)
+    pages = -(-posts // 20)
+    server.shutdown()
+    print(
+        f"    same sync after losing the state file: {again} API calls, {created} created; "
+        f"lower bound {1 + pages} (1 token + {pages} pages of published articles); "
+        f"ratio {again / (1 + pages):.2f} (target 1.00, 0 created)"
+    )
 
 
 def bench_concurrency(workdir: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.gitrepo import git, png, post, write
-from wxsync.ci.commit import BOT_NAME, commit_state
+from wxsync.ci.commit import BOT_NAME, NoBranch, Target, commit_state, resolve_target
 from wxsync.engine.state import PostRecord, State, load, save
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
@@ -83,9 +83,17 @@ def test_action_is_composite_with_the_documented_inputs_and_outputs() -> None:
         assert inputs[name]["description"], name
     assert "secrets." in inputs["appsecret"]["description"]
     assert inputs["commit-state"]["default"] == "true"
-    assert set(ACTION["outputs"]) == {"published", "drafted", "failed"}
+    assert inputs["token"]["default"] == "" and inputs["state-branch"]["default"] == ""
+    assert set(ACTION["outputs"]) == {
+        "published",
+        "drafted",
+        "failed",
+        "state-committed",
+        "commit-sha",
+    }
     steps = ACTION["runs"]["steps"]
     assert steps[0]["uses"].startswith("actions/setup-python@")
+    assert steps[0]["with"]["update-environment"] is False, "the user's Python stays theirs"
     assert any(s.get("uses", "").startswith("actions/cache@") for s in steps), "pip caching"
     assert any(
         "$GITHUB_ACTION_PATH" in s.get("run", "") and "pip install" in s.get("run", "")
@@ -96,8 +104,10 @@ def test_action_is_composite_with_the_documented_inputs_and_outputs() -> None:
             assert step.get("shell") == "bash"
             assert "${{" not in step["run"], "inputs reach scripts through env, never pasted in"
     sync = next(s for s in steps if s.get("id") == "sync")
-    assert "wxsync" in sync["run"] and "--ci" in sync["run"]
-    assert sync["env"]["HTTPS_PROXY"] == "${{ inputs.proxy }}"
+    assert "--ci" in sync["run"]
+    assert sync["run"].strip().splitlines()[-1].startswith('exec "$bin/wxsync"')
+    assert sync["env"]["WXSYNC_PROXY"] == "${{ inputs.proxy }}"
+    assert not {"HTTPS_PROXY", "HTTP_PROXY", "https_proxy"} & set(sync["env"]), "git's proxy"
 
 
 def test_example_workflow_triggers_permissions_and_concurrency() -> None:
@@ -128,23 +138,31 @@ class Run:
     summary: str
 
 
-def play_action(checkout: Path, tmp_path: Path, inputs: dict[str, str]) -> Run:
-    """Run action.yml's sync step as the runner would: its env, its script, bash."""
-    step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "sync")
+def step_environment(
+    tmp_path: Path, inputs: dict[str, str], overrides: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The sync step's environment as the runner builds it, with this test's wxsync installed
+    where the install step puts it ($RUNNER_TEMP/wxsync-venv)."""
+    step = sync_step()
     values = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
     values.update(inputs)
     env = {
         name: re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], template)
         for name, template in step["env"].items()
     }
+    runner_temp = tmp_path / "runner_temp"
+    venv_bin = runner_temp / "wxsync-venv/bin"
+    if not venv_bin.exists():
+        venv_bin.mkdir(parents=True)
+        (venv_bin / "wxsync").symlink_to(Path(sys.executable).parent / "wxsync")
     output_file, summary_file = tmp_path / "github_output", tmp_path / "step_summary"
     output_file.write_text("", encoding="utf-8")
     summary_file.write_text("", encoding="utf-8")
-    environ = {
+    return {
         **{
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("GITHUB_", "WECHAT_", "WXSYNC_"))
+            if not k.startswith(("GITHUB_", "WECHAT_", "WXSYNC_", "GITLAB_", "CI_"))
         },
         **env,
         "GITHUB_ACTIONS": "true",
@@ -152,22 +170,41 @@ def play_action(checkout: Path, tmp_path: Path, inputs: dict[str, str]) -> Run:
         "GITHUB_REF_NAME": "main",
         "GITHUB_OUTPUT": str(output_file),
         "GITHUB_STEP_SUMMARY": str(summary_file),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(runner_temp),
+        **(overrides or {}),
     }
+
+
+def sync_step() -> dict[str, Any]:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("id") == "sync")
+
+
+def play_action(
+    checkout: Path,
+    tmp_path: Path,
+    inputs: dict[str, str],
+    environ: dict[str, str] | None = None,
+) -> Run:
+    """Run action.yml's sync step as the runner would: its env, its script, bash."""
+    env = step_environment(tmp_path, inputs, environ)
     result = subprocess.run(
-        ["bash", "-e", "-c", step["run"]],
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", sync_step()["run"]],
         cwd=checkout,
-        env=environ,
+        env=env,
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
+    return finished(result.returncode, result.stdout + result.stderr, tmp_path)
+
+
+def finished(returncode: int, output: str, tmp_path: Path) -> Run:
     return Run(
-        result.returncode,
-        result.stdout + result.stderr,
-        parse_outputs(output_file),
-        summary_file.read_text(encoding="utf-8"),
+        returncode,
+        output,
+        parse_outputs(tmp_path / "github_output"),
+        (tmp_path / "step_summary").read_text(encoding="utf-8"),
     )
 
 
@@ -175,6 +212,10 @@ def parse_outputs(path: Path) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     lines = iter(path.read_text(encoding="utf-8").splitlines())
     for line in lines:
+        if "<<" not in line:
+            name, _, plain = line.partition("=")
+            outputs[name] = plain
+            continue
         name, _, delimiter = line.partition("<<")
         value = []
         for inner in lines:
@@ -343,7 +384,7 @@ def test_state_files_of_two_runs_are_merged_per_post(tmp_path: Path) -> None:
         first,
         first / ".wxsync/state.json",
         "a [skip ci]",
-        environ={"GITHUB_REF": "refs/heads/main"},
+        target=Target("main"),
     ).pushed
 
     state_b = State(
@@ -358,23 +399,21 @@ def test_state_files_of_two_runs_are_merged_per_post(tmp_path: Path) -> None:
         second,
         second / ".wxsync/state.json",
         "b [skip ci]",
-        environ={"GITHUB_REF": "refs/heads/main"},
+        target=Target("main"),
     )
-    assert result.pushed and result.attempts == 2
+    assert result.pushed and result.attempts == 1  # built on the remote's tip: no race left
     merged = json.loads(git(bare, "show", "main:.wxsync/state.json"))
     assert set(merged["posts"]) == {"content/a.md", "content/b.md"}
     assert load(second / ".wxsync/state.json").posts["content/a.md"].article_id == "A"
 
 
-def test_nothing_is_committed_on_a_pull_request(tmp_path: Path) -> None:
+def test_a_pull_request_has_no_branch_to_commit_to(tmp_path: Path) -> None:
     bare = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
     repo = checkout(bare, tmp_path / "repo")
     save(State(), repo / ".wxsync/state.json")
-    result = commit_state(
-        repo, repo / ".wxsync/state.json", "x", environ={"GITHUB_REF": "refs/pull/7/merge"}
-    )
-    assert not result.committed and "pull request" in result.reason
+    with pytest.raises(NoBranch, match="pull request"):
+        resolve_target(repo, {"GITHUB_REF": "refs/pull/7/merge"})
 
 
 def test_a_configuration_error_is_one_error_annotation(origin: Path, tmp_path: Path) -> None:

@@ -50,11 +50,16 @@ def test_credentials_come_from_the_environment(tmp_path: Path) -> None:
     assert "s3cret-value" not in repr(settings)
 
 
-def test_https_proxy_is_honoured(tmp_path: Path) -> None:
+def test_the_wechat_proxy_comes_from_wxsync_proxy_not_the_general_https_proxy(
+    tmp_path: Path,
+) -> None:
+    """HTTPS_PROXY is everyone's (git's too); `proxy` is for the WeChat calls alone."""
     assert (
-        load_settings(tmp_path, environ={"HTTPS_PROXY": "http://proxy:3128"}).proxy
+        load_settings(tmp_path, environ={"WXSYNC_PROXY": "http://proxy:3128"}).proxy
         == "http://proxy:3128"
     )
+    assert load_settings(tmp_path, environ={"HTTPS_PROXY": "http://other:3128"}).proxy == ""
+    assert load_settings(tmp_path, environ={"WXSYNC_PROXY": ""}).proxy == ""
 
 
 def test_unknown_keys_are_errors_with_a_suggestion(tmp_path: Path) -> None:

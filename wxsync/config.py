@@ -175,7 +175,10 @@ class Settings:
         metadata=_doc("WeChat API base URL (point it at `wxsync emulator`)", "WXSYNC_API_BASE"),
     )
     proxy: str = field(
-        default="", metadata=_doc("HTTPS proxy for WeChat calls (fixed egress IP)", "HTTPS_PROXY")
+        default="",
+        metadata=_doc(
+            "HTTPS proxy for the WeChat calls only, not git (fixed egress IP)", "WXSYNC_PROXY"
+        ),
     )
     appid: str = field(default="", metadata=_doc("the account's AppID", "WECHAT_APPID"))
     secret: str = field(
@@ -314,8 +317,6 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         variable = f.metadata.get("env")
         if variable and environ.get(variable):
             result[f.name] = environ[variable]
-    if "proxy" not in result and environ.get("https_proxy"):
-        result["proxy"] = environ["https_proxy"]
     return result
 
 

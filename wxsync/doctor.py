@@ -121,10 +121,14 @@ class Doctor:
         import requests
 
         base = self.settings.api_base
-        proxy = self.settings.proxy
+        # The environment's proxy (HTTPS_PROXY) applies when the `proxy` setting is empty.
+        proxy = self.settings.proxy or requests.utils.get_environ_proxies(base).get(
+            urlsplit(base).scheme, ""
+        )
         via = f"through the proxy {_hide_password(proxy)}" if proxy else "directly (no proxy)"
         session = requests.Session()
-        if proxy:
+        if self.settings.proxy:
+            session.trust_env = False
             session.proxies = {"https": proxy, "http": proxy}
         try:
             session.get(base, timeout=(5, 10))
@@ -135,7 +139,7 @@ class Doctor:
                 "API reachable",
                 False,
                 f"{base} {via}: {describe_failure(exc)}",
-                "check the network and the proxy (HTTPS_PROXY or `proxy` in wxsync.yml)"
+                "check the network and the proxy (`proxy` in wxsync.yml, WXSYNC_PROXY, or HTTPS_PROXY)"
                 + (
                     ""
                     if base == DEFAULT_API_BASE

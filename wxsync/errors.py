@@ -51,3 +51,7 @@ def describe_crash(exc: BaseException) -> str:
         f"wxsync failed while {stage} this post ({what}); the other posts go on. "
         "This is a wxsync bug, not yours: please report it with this line"
     )
+
+
+class Cancelled(WxsyncError):
+    """The run was cancelled (SIGINT/SIGTERM): no new WeChat call is started."""

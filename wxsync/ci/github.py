@@ -14,9 +14,17 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from wxsync.report import Outcome, SyncReport
+
+if TYPE_CHECKING:
+    from wxsync.ci.commit import CommitResult
+
+ANNOTATIONS_PER_LEVEL = 10
+SUMMARY_LIMIT = 1024 * 1024 - 16 * 1024  # GitHub's limit is 1 MiB a step; a margin for others
+RESERVED = 8 * 1024  # for the totals and the state line after the table
+CELL_LIMIT = 500
 
 
 def in_actions(environ: Mapping[str, str]) -> bool:
@@ -40,7 +48,18 @@ class Actions:
         self._masked: set[str] = set()
 
     def command(self, line: str) -> None:
+        if self.environ.get("GITLAB_CI") == "true":
+            return  # GitLab reads no workflow commands; it masks its variables itself
         print(line, file=self.out, flush=True)
+
+    def error(self, title: str, message: str) -> None:
+        self.command(f"::error title={_escape_property(title)}::{_escape_data(message)}")
+
+    def warning(self, title: str, message: str) -> None:
+        self.command(f"::warning title={_escape_property(title)}::{_escape_data(message)}")
+
+    def notice(self, title: str, message: str) -> None:
+        self.command(f"::notice title={_escape_property(title)}::{_escape_data(message)}")
 
     def mask(self, value: str | None) -> None:
         """Ask the runner to hide `value` in every later log line (secrets, tokens)."""
@@ -57,14 +76,33 @@ class Actions:
             self.command("::endgroup::")
 
     def annotate(self, report: SyncReport) -> None:
-        """`::error` for posts that failed, `::warning` for those that need the writer's attention."""
-        for outcome in report.outcomes:
-            if outcome.status in ("failed", "invalid"):
-                self._annotation("error", outcome)
-            elif outcome.status == "warning" or (outcome.status == "drafted" and outcome.message):
-                self._annotation("warning", outcome)
+        """`::error` for posts that failed, `::warning` for those that need the writer's attention.
+
+        GitHub shows at most 10 annotations of each level per step and drops the rest, so past
+        that the last one says how many more there are; the summary lists them all.
+        """
+        errors = [o for o in report.outcomes if o.status in ("failed", "invalid")]
+        warnings = [
+            o
+            for o in report.outcomes
+            if o.status == "warning" or (o.status == "drafted" and o.message)
+        ]
+        error_room = ANNOTATIONS_PER_LEVEL - (1 if report.halted else 0)
         if report.halted:
             self.command(f"::error title=wxsync stopped::{_escape_data(report.halted)}")
+        for kind, outcomes, room in (
+            ("error", errors, error_room),
+            ("warning", warnings, ANNOTATIONS_PER_LEVEL),
+        ):
+            shown = outcomes if len(outcomes) <= room else outcomes[: room - 1]
+            for outcome in shown:
+                self._annotation(kind, outcome)
+            if len(shown) < len(outcomes):
+                more = len(outcomes) - len(shown)
+                self.command(
+                    f"::{kind} title=wxsync::{more} more {kind}s in the job summary "
+                    "(GitHub shows 10 annotations of each kind per step)"
+                )
 
     def _annotation(self, kind: str, outcome: Outcome) -> None:
         properties = f"file={_escape_property(outcome.path)}"
@@ -74,8 +112,9 @@ class Actions:
         message = _strip_location(outcome.message, outcome.path) or outcome.status
         self.command(f"::{kind} {properties},title={title}::{_escape_data(message)}")
 
-    def write_outputs(self, report: SyncReport) -> None:
-        """`published`, `drafted` and `failed` as JSON lists, for later steps of the job."""
+    def write_outputs(self, report: SyncReport, commit: CommitResult | None = None) -> None:
+        """`published`, `drafted` and `failed` as JSON lists, and whether (and as which commit)
+        the state file was pushed, for later steps of the job."""
         path = self.environ.get("GITHUB_OUTPUT")
         if not path:
             return
@@ -94,33 +133,52 @@ class Actions:
                 if o.status in ("failed", "invalid")
             ],
         }
+        pushed = commit is not None and commit.pushed
         with Path(path).open("a", encoding="utf-8") as handle:
             for name, value in outputs.items():
                 delimiter = f"wxsync_{secrets.token_hex(8)}"
                 handle.write(
                     f"{name}<<{delimiter}\n{json.dumps(value, ensure_ascii=False)}\n{delimiter}\n"
                 )
+            handle.write(f"state-committed={'true' if pushed else 'false'}\n")
+            handle.write(f"commit-sha={commit.commit if pushed and commit else ''}\n")
 
-    def write_summary(self, report: SyncReport) -> None:
+    def write_summary(
+        self, report: SyncReport, commit: CommitResult | None = None, commit_error: str = ""
+    ) -> None:
         """A Markdown table of what happened, shown on the run's page."""
         path = self.environ.get("GITHUB_STEP_SUMMARY")
         if not path:
             return
         with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(summary_markdown(report))
+            handle.write(summary_markdown(report, commit, commit_error))
 
 
-def summary_markdown(report: SyncReport) -> str:
+def summary_markdown(
+    report: SyncReport,
+    commit: CommitResult | None = None,
+    commit_error: str = "",
+    limit: int = SUMMARY_LIMIT,
+) -> str:
+    """The job summary, kept under `limit` bytes (GitHub refuses a step summary over 1 MiB)."""
     heading = "### wxsync — dry run" if report.dry_run else "### wxsync"
     rows = [o for o in report.outcomes if o.status != "unchanged"]
     lines = [heading, ""]
     if rows:
         lines += ["| Post | Action | Status | Article |", "|---|---|---|---|"]
-        for o in rows:
+        budget = limit - RESERVED
+        used = sum(len(line.encode("utf-8")) + 1 for line in lines)
+        for index, o in enumerate(rows):
             article = f"[{_cell(o.title or 'link')}]({o.url})" if o.url else _cell(o.message)
-            lines.append(
-                f"| `{_cell(o.path)}` | {_cell(o.action)} | {_status(o.status)} | {article} |"
-            )
+            line = f"| `{_cell(o.path)}` | {_cell(o.action)} | {_status(o.status)} | {article} |"
+            used += len(line.encode("utf-8")) + 1
+            if used > budget:
+                lines.append(
+                    f"| … | | | {len(rows) - index} more posts not listed: the summary is limited "
+                    "to 1 MiB; the log lists them all |"
+                )
+                break
+            lines.append(line)
         lines.append("")
     unchanged = len(report.outcomes) - len(rows)
     totals = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
@@ -130,6 +188,11 @@ def summary_markdown(report: SyncReport) -> str:
     )
     if report.halted:
         lines += ["", f"**Stopped early:** {_cell(report.halted)}"]
+    if commit_error:
+        lines += ["", f"**State file not committed:** {' '.join(commit_error.split())}"]
+    elif commit is not None:
+        state = f"committed as `{commit.commit[:12]}`" if commit.pushed else _cell(commit.reason)
+        lines += ["", f"State file: {state}."]
     return "\n".join(lines) + "\n"
 
 
@@ -143,6 +206,7 @@ _ICONS = {
     "failed": "❌",
     "invalid": "❌",
     "warning": "⚠️",
+    "adopted": "🔗",
 }
 
 
@@ -152,6 +216,7 @@ def _status(status: str) -> str:
 
 
 def _cell(text: str) -> str:
+    text = text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "…"
     return text.replace("|", "\\|").replace("\n", " ")
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wxsync.commands.common import (
     add_settings_arguments,
@@ -14,9 +13,6 @@ from wxsync.commands.common import (
     settings_from,
 )
 from wxsync.redact import redact
-
-if TYPE_CHECKING:
-    from wxsync.report import SyncReport
 
 
 def register(subparsers: Any) -> None:
@@ -53,6 +49,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-commit", action="store_true", help="with --ci: do not commit the state file"
     )
+    parser.add_argument(
+        "--state-branch",
+        metavar="BRANCH",
+        help="with --ci: push the state file to this branch of its own (setting `state_branch`)",
+    )
+    parser.add_argument(
+        "--push-to",
+        metavar="BRANCH",
+        help="with --ci: the branch to push the state file to when HEAD is not on it",
+    )
     parser.set_defaults(run=run)
 
 
@@ -78,74 +84,29 @@ def run(args: argparse.Namespace) -> int:
 
 def run_ci(args: argparse.Namespace) -> int:
     """The Action's run: the same sync, plus masking, annotations, outputs, summary, commit back."""
-    import os
+    import dataclasses
 
-    from wxsync.ci.commit import commit_state
-    from wxsync.ci.github import Actions
-    from wxsync.engine.sync import Engine, make_client
+    from wxsync.ci.job import JobOptions, run_job
     from wxsync.errors import ConfigError
-    from wxsync.report import table
 
-    actions = Actions(os.environ)
-    # Before anything else is printed: the runner must know what to hide.
-    actions.mask(os.environ.get("WECHAT_APPSECRET"))
     settings = settings_from(args, narrow=False)
     scope, only = path_scope(args, settings)
-    actions.mask(settings.secret)
-
-    def progress(line: str) -> None:
-        print(line, flush=True)
-
-    engine = Engine(
-        settings,
-        progress=progress,
-        client_factory=lambda: make_client(settings, on_token=actions.mask),
-    )
-    # Cancelling a job sends SIGINT, then SIGTERM: both unwind through `finally`, so whatever
-    # was published before the cancel is still committed.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if args.state_branch:
+        settings = dataclasses.replace(settings, state_branch=args.state_branch)
     commit = not args.dry_run and not args.no_commit
     if commit and not settings.state_path.resolve().is_relative_to(settings.root.resolve()):
         raise ConfigError(
             f"--state {args.state or settings.state}: outside the repository, so --ci cannot "
             "commit it back; keep the state file inside the repository, or add --no-commit"
         )
-    report = None
-    try:
-        with actions.group("wxsync sync" + (" (dry run)" if args.dry_run else "")):
-            report = engine.run(
-                dry_run=args.dry_run,
-                only=[*(args.only or ()), *only],
-                retry=args.retry,
-                scope=scope,
-            )
-        print(
-            redact(report.to_json() if args.json else table(report, verbose=args.all)), flush=True
-        )
-        actions.annotate(report)
-        actions.write_outputs(report)
-        actions.write_summary(report)
-    finally:
-        if commit and settings.state_path.exists():
-            with actions.group("commit the state file"):
-                result = commit_state(
-                    settings.root, settings.state_path, _message(report), environ=os.environ
-                )
-                print(
-                    f"pushed {result.commit[:12]}" if result.pushed else result.reason, flush=True
-                )
-    return 1 if report.failed else 0
-
-
-def _message(report: SyncReport | None) -> str:
-    counts = report.counts() if report is not None else {}
-    done = ", ".join(
-        f"{counts[s]} {s}"
-        for s in ("published", "sent", "drafted", "queued", "failed")
-        if counts.get(s)
+    options = JobOptions(
+        dry_run=args.dry_run,
+        only=(*(args.only or ()), *only),
+        scope=scope,
+        retry=args.retry,
+        json=args.json,
+        verbose=args.all,
+        commit=not args.no_commit,
+        push_to=args.push_to or "",
     )
-    return f"wxsync: update state ({done or 'bookkeeping'}) [skip ci]"
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    return run_job(settings, options)

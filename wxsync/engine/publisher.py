@@ -70,6 +70,7 @@ class Halt:
     def check(self, error: WxsyncError) -> bool:
         """Stop the run if `error` concerns the whole account; True if it did."""
         from wxsync.engine.state import StateError
+        from wxsync.errors import Cancelled
         from wxsync.wechat.errors import (
             CredentialError,
             IPNotWhitelistedError,
@@ -84,7 +85,8 @@ class Halt:
             | QuotaExhaustedError
             | TokenUnavailableError
             | ConfigError
-            | StateError,
+            | StateError
+            | Cancelled,
         ):
             self.reason = str(error)
             return True

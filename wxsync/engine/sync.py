@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from wxsync.config import Settings
 from wxsync.content.links import PostIndex
+from wxsync.engine.adopt import horizon
 from wxsync.engine.links import LinkResolver, SiteUrl, site_addresses
 from wxsync.engine.manuscript import (
     Manuscript,
@@ -57,6 +58,8 @@ from wxsync.errors import ConfigError, WxsyncError
 from wxsync.report import Outcome, SyncReport
 
 if TYPE_CHECKING:
+    import requests
+
     from wxsync.engine.broadcaster import Broadcaster
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
@@ -77,8 +80,16 @@ MESSAGE_API_KINDS = frozenset(
 )
 
 
-def make_client(settings: Settings, on_token: Callable[[str], None] | None = None) -> WeChatClient:
-    """A client for the configured account, or a `ConfigError` naming the missing variable."""
+def make_client(
+    settings: Settings,
+    on_token: Callable[[str], None] | None = None,
+    session: requests.Session | None = None,
+) -> WeChatClient:
+    """A client for the configured account, or a `ConfigError` naming the missing variable.
+
+    `proxy` is for the WeChat calls alone: set on this session only (ahead of any proxy in the
+    environment, which would otherwise win), never exported where git would see it.
+    """
     import requests
 
     from wxsync.wechat.client import WeChatClient
@@ -94,9 +105,12 @@ def make_client(settings: Settings, on_token: Callable[[str], None] | None = Non
             "(on GitHub, add repository secrets and pass them to the action); "
             "`wxsync sync --dry-run` works without them"
         )
-    session = requests.Session()
+    session = session or requests.Session()
     if settings.proxy:
+        session.trust_env = False  # else HTTPS_PROXY from the environment overrides ours
         session.proxies = {"https": settings.proxy, "http": settings.proxy}
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        session.verify = bundle or True
     return WeChatClient(
         settings.appid,
         settings.secret,
@@ -137,6 +151,9 @@ class Engine:
         self._publisher: Publisher | None = None
         self._broadcaster: Broadcaster | None = None
         self._unsaved = False
+        self._unsearched: dict[str, str] = {}  # posts not created: WeChat could not be searched
+        self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
+        self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
         self._links: LinkResolver | None = None
         self._plan_settings = PlanSettings()
         self._site: Site | None = None
@@ -175,9 +192,10 @@ class Engine:
         only = list(only)
         self.report = SyncReport(dry_run=dry_run)
         self.state = load(settings.state_path)
+        known = horizon(self.state)  # before this run touches any record
         fresh = not self.state.posts and not self.state.messages  # first run, or a lost file
         self.halt, self._publisher, self._broadcaster = Halt(), None, None
-        self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
+        self._unsearched, self._adopted, self._unsettled = {}, {}, {}
         if dry_run:
             self.progress(self.site.describe())
         index = self._index = SourceIndex.build(settings.root, settings.root / CACHE_FILE)
@@ -199,13 +217,15 @@ class Engine:
         plan_settings = self._plan_settings = PlanSettings(
             mode=settings.mode, delete_removed=settings.delete_removed and whole, retry=retry
         )
-        actions = [
-            a for a in plan(facts, self.state, plan_settings, self.now()) if a.path not in grouped
-        ]
-        if only:
-            actions = [a for a in actions if a.path in selected]
-        elif not whole:
-            actions = [a for a in actions if _under(a.path, folder)]
+
+        def planned() -> list[Action]:
+            actions = plan(facts, self.state, plan_settings, self.now())
+            actions = [a for a in actions if a.path not in grouped]
+            if only:
+                return [a for a in actions if a.path in selected]
+            return actions if whole else [a for a in actions if _under(a.path, folder)]
+
+        actions = self._adopted_plan(planned, facts, known) if not dry_run else planned()
         message_plans = [
             (
                 m,
@@ -526,6 +546,61 @@ class Engine:
                     return
                 log.warning("message %s: could not reconcile yet: %s", key, error)
 
+    # -- adoption ---------------------------------------------------------------------------------
+
+    def _adopted_plan(
+        self, planned: Callable[[], list[Action]], facts: list[PostFacts], known: dt.datetime | None
+    ) -> list[Action]:
+        """The plan, made again if posts it would create were found on WeChat and adopted."""
+        actions = planned()
+        return planned() if self._adopt(actions, facts, known) else actions
+
+    def _adopt(
+        self, actions: list[Action], facts: list[PostFacts], known: dt.datetime | None
+    ) -> bool:
+        """Look on WeChat for posts about to be created; True if any was found and recorded."""
+        from wxsync.engine import adopt
+        from wxsync.wechat.errors import PermissionDeniedError
+
+        creating = [a.path for a in actions if a.kind == Kind.CREATE]
+        if not creating:
+            return False
+        added = adopt.first_added(self.settings.root, creating)
+        since = max((t for t in (known, added) if t is not None), default=None)
+        hashes = {f.path: f.hash for f in facts}
+        client = self.client  # no credentials is a configuration error: let it stop the run
+        self.progress(f"looking on WeChat for earlier copies of {len(creating)} new posts")
+        try:
+            try:
+                articles = adopt.search(client.list_published, creating, since).found
+            except PermissionDeniedError:
+                articles = {}  # no publishing permission: nothing was ever published by the API
+            rest = [p for p in creating if p not in articles]
+            drafts = adopt.search(client.list_drafts, rest, since).found if rest else {}
+        except WxsyncError as error:
+            if not self.halt.check(error):
+                reason = (
+                    f"could not look on WeChat for an earlier copy ({error}); not creating it "
+                    "blind, the next run tries again"
+                )
+                self._unsearched = dict.fromkeys(creating, reason)
+            return False
+        with self._lock:
+            for path, found in articles.items():
+                adopt.adopt_article(self.state.post(path), found, hashes[path])
+            for path, found in drafts.items():
+                adopt.adopt_draft(self.state.post(path), found, hashes[path])
+            if articles or drafts:
+                self._save()
+        for path in sorted({*articles, *drafts}):
+            what = "a published article" if path in articles else "a draft"
+            self._adopted[path] = what
+            self.progress(
+                f"{path}: adopted {what} an earlier run made (its state file never reached "
+                "the repository); not creating it again"
+            )
+        return bool(articles or drafts)
+
     # -- dry run -------------------------------------------------------------------------------------
 
     def _dry_run(
@@ -654,9 +729,7 @@ class Engine:
     def _write(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
         """Write one post's draft, then send it to `preview_to`."""
         path = work.action.path
-        self._guard(
-            path, work.outcome, work.record, partial(self.publisher.write_draft, work, uploads)
-        )
+        self._guard(path, work.outcome, work.record, partial(self._write_draft, work, uploads))
         if work.outcome.status == DRAFTED:
             self._preview(path, work.record, work.outcome)
 
@@ -673,8 +746,25 @@ class Engine:
         if warnings:
             outcome.message = "; ".join(filter(None, [outcome.message, *warnings]))
 
+    def _write_draft(self, work: Work, uploads: dict[Job, Uploaded | WxsyncError]) -> None:
+        unsearched = self._unsearched.get(work.action.path)
+        if unsearched and work.action.kind == Kind.CREATE:
+            raise PostFailed(unsearched, transient=True)
+        self.publisher.write_draft(work, uploads)
+
     def _outcome(self, action: Action, status: str) -> Outcome:
         record = self.state.posts.get(action.path)
+        adopted = self._adopted.get(action.path)
+        if adopted and status == "unchanged":
+            return Outcome(
+                action.path,
+                action.title,
+                "adopt",
+                "adopted",
+                record.url if record else "",
+                f"{adopted} made by an earlier run whose state file was lost; recorded, "
+                "not created again",
+            )
         url = record.url if record and status in ("unchanged", "warning") else ""
         line = 0
         if action.kind == Kind.INVALID and action.reason.startswith(action.path + ":"):

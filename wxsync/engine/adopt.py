@@ -1,0 +1,151 @@
+"""WeChat as the second source of truth: adopt what a lost state file forgot.
+
+The state file can fail to reach the repository (a refused push, a cancelled job, a fresh
+clone), and the next run would then create every post again. So before creating anything for a
+post that has no draft or article on record, the engine lists the draft box and the published
+articles, newest first, looking for the marker that names the post (`engine/marker.py`), and
+records what it finds instead of creating it again.
+
+The search is bounded. Whatever a lost run made, it made after the state file it started from
+was saved, and after the post was added to the repository; so the listing stops at the first
+item older than the later of those two times (less a few minutes of clock skew), or as soon as
+every post looked for is found, and never reads more than `MAX_PAGES` pages. In the common case
+(a new post, nothing lost) that is one page of drafts and one of published articles per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wxsync.engine import marker
+from wxsync.engine.state import DRAFTED, PUBLISHED, PostRecord, State, parse_iso
+from wxsync.wechat.client import Page
+
+log = logging.getLogger("wxsync.engine.adopt")
+
+Lister = Callable[[int, int], Page]
+
+PAGE = 20
+MAX_PAGES = 25
+SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One article on WeChat carrying a post's marker."""
+
+    id: str  # a draft's media_id, or a published article_id
+    index: int  # the article's place in its draft or message
+    url: str
+    content: str  # the marker's content part: which version of the post it is
+    update_time: int
+
+
+@dataclass(frozen=True)
+class Search:
+    found: dict[str, Found]  # post path -> newest article carrying its marker
+    pages: int
+
+
+def horizon(state: State) -> dt.datetime | None:
+    """When the state file was last written to: anything a lost run made is newer."""
+    stamps = [r.updated_at for r in state.posts.values() if r.updated_at]
+    return max(map(parse_iso, stamps)) if stamps else None
+
+
+def first_added(root: Path, paths: Iterable[str]) -> dt.datetime | None:
+    """When the oldest of `paths` entered the repository's history; None when git cannot say.
+
+    A shallow clone (what CI checks out) shows every file as added by its one commit, which
+    would make the search stop far too early, so it gives no answer there.
+    """
+    wanted = list(paths)
+
+    def git(*args: str) -> str:
+        result = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False
+        )
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    if not wanted or git("rev-parse", "--is-shallow-repository") != "false":
+        return None
+    if git("ls-files", "--others", "--", *wanted):
+        return None  # an untracked post may have been synced before it was ever committed
+    times = git("log", "--format=%ct", "--diff-filter=A", "--", *wanted).split()
+    return dt.datetime.fromtimestamp(min(map(int, times)), dt.UTC) if times else None
+
+
+def search(list_page: Lister, paths: Iterable[str], since: dt.datetime | None) -> Search:
+    """The newest article carrying each post's marker, reading newest first down to `since`."""
+    keys = {marker.post_key(p): p for p in paths}
+    oldest = (since - SKEW).timestamp() if since else None
+    found: dict[str, Found] = {}
+    pages = 0
+    while pages < MAX_PAGES and len(found) < len(keys):
+        listing = list_page(pages * PAGE, PAGE)
+        pages += 1
+        for item in listing.items:
+            if oldest is not None and int(item.get("update_time", 0)) < oldest:
+                return Search(found, pages)
+            _collect(item, keys, found)
+        if not listing.items or pages * PAGE >= listing.total_count:
+            break
+    return Search(found, pages)
+
+
+def _collect(item: Mapping[str, Any], keys: Mapping[str, str], found: dict[str, Found]) -> None:
+    articles: list[dict[str, Any]] = item.get("content", {}).get("news_item", [])
+    if len(articles) != 1:
+        # A post of its own is always a one-article draft; an article inside a multi-article
+        # message belongs to that message, whose records say what becomes of it.
+        return
+    key = str(item.get("media_id") or item.get("article_id") or "")
+    for index, article in enumerate(articles):
+        for mark in marker.markers_in(str(article.get("content", ""))):
+            path = keys.get(mark.post)
+            if path is not None and path not in found:  # newest first: keep the first seen
+                found[path] = Found(
+                    key,
+                    index,
+                    str(article.get("url", "")),
+                    mark.content,
+                    int(item.get("update_time", 0)),
+                )
+
+
+def adopt_article(record: PostRecord, found: Found, current_hash: str) -> None:
+    """Record a published article found on WeChat as this post's article."""
+    record.article_id, record.url = found.id, found.url
+    record.published_hash = _version(found, current_hash)
+    record.status, record.error, record.intent = PUBLISHED, None, None
+    record.publish_id = ""
+    record.published_at = _iso(found.update_time)
+    record.touch()
+
+
+def adopt_draft(record: PostRecord, found: Found, current_hash: str) -> None:
+    """Record a draft found on WeChat as this post's draft."""
+    record.draft_media_id = found.id
+    record.draft_hash = _version(found, current_hash)
+    record.status, record.error, record.intent = DRAFTED, None, None
+    record.touch()
+
+
+def _version(found: Found, current_hash: str) -> str:
+    """The post's full hash if WeChat has this version; else the marker's part, which then
+    never equals a full hash, so the planner sees the post as changed since."""
+    return current_hash if found.content == current_hash[: marker.CONTENT_DIGITS] else found.content
+
+
+def _iso(timestamp: int) -> str:
+    return (
+        dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat().replace("+00:00", "Z")
+        if timestamp
+        else ""
+    )

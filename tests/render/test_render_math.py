@@ -96,3 +96,19 @@ def test_png_formulas_take_the_themes_text_colour() -> None:
     pixels = [image.getpixel((x, y)) for x in range(width) for y in range(height)]
     opaque = [p for p in pixels if p[3] > 200]
     assert opaque and all(p[1] > 200 and p[0] < 60 and p[2] < 60 for p in opaque)
+
+
+def test_dollar_signs_of_template_variables_are_not_a_formula() -> None:
+    html = Renderer().render("内置属性 ${basedir} 表示项目目录；${version} 表示项目版本。\n").html
+    assert "<svg" not in html
+    assert "${basedir} 表示项目目录；${version}" in html
+
+
+def test_a_closing_dollar_after_a_space_or_before_a_digit_ends_no_formula() -> None:
+    for text in ("costs $5 and $10 today", "variables $HOME and $PATH here"):
+        assert "<svg" not in Renderer().render(text + "\n").html, text
+
+
+def test_ordinary_inline_formulas_still_render() -> None:
+    for text in ("质能方程 $E=mc^2$，对吧", "单个 $x$ 变量", "希腊字母 $\\alpha$。"):
+        assert "<svg" in Renderer().render(text + "\n").html, text

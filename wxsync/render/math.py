@@ -21,7 +21,7 @@ import re
 import threading
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -383,3 +383,21 @@ def to_png(drawing: Drawing, color: str = "#000") -> Png:
         height_em=drawing.height / _FONT_PX,
         depth_em=drawing.depth / _FONT_PX,
     )
+
+
+# mistune's inline formula ends at any `$` not followed by a digit, so prose about template
+# variables — `${basedir} 表示目录；${version} 表示版本` in a Maven post — became one long formula.
+# Pandoc's rule is stricter and is what writers of math expect: the closing `$` follows a
+# non-space character and is followed by neither a digit nor `{` (a `${` opens a variable).
+STRICT_INLINE_MATH = (
+    r"\$\$(?P<display_math_text>(?:[^$\\]|\\.)*?)\$\$|"
+    r"\$(?P<backtick_math_marker>`+)(?P<backtick_math_text>[\s\S]*?)(?P=backtick_math_marker)\$|"
+    r"\$(?!\$)(?!\s)(?P<math_text>(?:[^$\\\n]|\\.)*?[^\s\\$])\$(?![\d{])"
+)
+
+
+def strict_inline_math(md: Any) -> None:
+    """A mistune plugin, after mistune's `math`: the same formulas, minus `$` used as a sigil."""
+    from mistune.plugins.math import parse_inline_math
+
+    md.inline.register("inline_math", STRICT_INLINE_MATH, parse_inline_math, before="link")

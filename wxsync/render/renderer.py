@@ -40,7 +40,7 @@ from wxsync.render.markdown import (
     Session,
     WeChatHTMLRenderer,
 )
-from wxsync.render.math import MathError, MathRenderer, placeholder
+from wxsync.render.math import MathError, MathRenderer, placeholder, strict_inline_math
 from wxsync.render.options import (
     CODE_HIGHLIGHTS,
     LINK_MODES,
@@ -159,6 +159,7 @@ class Renderer:
                 footnotes,
                 url,
                 math,
+                strict_inline_math,
                 math_in_quote,
                 math_in_list,
             ],

@@ -112,6 +112,23 @@ def test_preview_never_serves_files_outside_its_folder(preview_url: str, site: P
     assert fetch(preview_url + "asset/%2e%2e/outside.txt")[0] == 404
 
 
+def chromium(profile: str) -> list[str]:
+    """Headless Chromium with a fresh profile and no background traffic (this machine has no
+    network: without these flags Chromium keeps trying to reach Google's hosts)."""
+    return [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+
+
 @pytest.mark.skipif(
     CHROMIUM is None,
     reason="chromium is not installed (CI installs Debian's chromium; apt-get install -y chromium)",
@@ -122,20 +139,7 @@ def test_preview_renders_the_article_in_headless_chromium(preview_url: str) -> N
     screenshot = ARTIFACTS / "preview.png"
     screenshot.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="wxsync-chromium-") as profile:
-        flags = [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--hide-scrollbars",
-            "--window-size=430,1600",
-        ]
+        flags = [*chromium(profile), "--hide-scrollbars", "--window-size=430,1600"]
         dom = subprocess.run(
             [*flags, "--dump-dom", url], capture_output=True, text=True, timeout=90, check=True
         ).stdout
@@ -230,16 +234,7 @@ def measure_in_chromium(page: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="wxsync-chromium-") as profile:
         dom = subprocess.run(
             [
-                str(CHROMIUM),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
+                *chromium(profile),
                 "--window-size=400,900",
                 "--dump-dom",
                 page.as_uri(),

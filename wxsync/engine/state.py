@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -366,27 +366,48 @@ _ALLOWED: dict[str, Any] = {
 
 def _checked(cls: type[Any], data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """The known fields of `data`, each of the type `cls` declares, or `_Shape` naming one."""
+    spec = _fields_of(cls)
     values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in data or f.name.startswith("_"):
+    for name, kind, allowed in spec.known:
+        if name not in data:
             continue
-        value = data[f.name]
-        allowed = _ALLOWED.get(str(f.type))
+        value = data[name]
         if allowed is not None and not allowed(value):
-            raise _Shape(
-                f"`{prefix}{f.name}` should be {_describe(str(f.type))}, not {_kind(value)}"
-            )
-        values[f.name] = value
-    missing = [f.name for f in fields(cls) if f.name not in values and _required(f)]
+            raise _Shape(f"`{prefix}{name}` should be {_describe(kind)}, not {_kind(value)}")
+        values[name] = value
+    missing = [name for name in spec.required if name not in values]
     if missing:
         raise _Shape(f"`{prefix}{missing[0]}` is missing")
     return values
 
 
-def _required(f: Any) -> bool:
-    from dataclasses import MISSING
+@dataclass(frozen=True)
+class _Fields:
+    """A record class's fields as loading needs them, worked out once per class, not once per
+    record (a state file holds thousands)."""
 
-    return bool(f.default is MISSING and f.default_factory is MISSING)
+    known: tuple[tuple[str, str, Any], ...]  # public fields: name, type, its check
+    required: tuple[str, ...]
+
+
+_FIELDS: dict[type[Any], _Fields] = {}
+
+
+def _fields_of(cls: type[Any]) -> _Fields:
+    found = _FIELDS.get(cls)
+    if found is None:
+        every = fields(cls)
+        found = _FIELDS[cls] = _Fields(
+            known=tuple(
+                (f.name, str(f.type), _ALLOWED.get(str(f.type)))
+                for f in every
+                if not f.name.startswith("_")
+            ),
+            required=tuple(
+                f.name for f in every if f.default is MISSING and f.default_factory is MISSING
+            ),
+        )
+    return found
 
 
 def _describe(kind: str) -> str:

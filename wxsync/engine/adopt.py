@@ -21,15 +21,17 @@ import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wxsync.engine import marker
 from wxsync.engine.state import DRAFTED, PUBLISHED, PostRecord, State, parse_iso
-from wxsync.wechat.client import Page
+
+if TYPE_CHECKING:  # the client pulls in requests, which a sync with nothing to do never needs
+    from wxsync.wechat.client import Page
 
 log = logging.getLogger("wxsync.engine.adopt")
 
-Lister = Callable[[int, int], Page]
+Lister = Callable[[int, int], "Page"]
 
 PAGE = 20
 MAX_PAGES = 25

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wxsync.engine import marker
 from wxsync.engine.messages import Message
 from wxsync.engine.state import DRAFTED, PUBLISHED, MessageRecord, State
-from wxsync.wechat.client import Page
+
+if TYPE_CHECKING:
+    from wxsync.wechat.client import Page
 
 PAGE = 20
 MAX_PAGES = 5

@@ -559,12 +559,12 @@ class Engine:
         self, actions: list[Action], facts: list[PostFacts], known: dt.datetime | None
     ) -> bool:
         """Look on WeChat for posts about to be created; True if any was found and recorded."""
-        from wxsync.engine import adopt
-        from wxsync.wechat.errors import PermissionDeniedError
-
         creating = [a.path for a in actions if a.kind == Kind.CREATE]
         if not creating:
             return False
+        from wxsync.engine import adopt
+        from wxsync.wechat.errors import PermissionDeniedError
+
         added = adopt.first_added(self.settings.root, creating)
         since = max((t for t in (known, added) if t is not None), default=None)
         hashes = {f.path: f.hash for f in facts}
@@ -836,6 +836,8 @@ class Engine:
     # -- images ----------------------------------------------------------------------------------
 
     def _upload_images(self, writes: list[Work]) -> dict[Job, Uploaded | WxsyncError]:
+        if not writes:  # the uploader's imports (requests, Pillow) cost a no-op run 0.1 s
+            return {}
         from wxsync.engine.uploader import Uploader, image_jobs
 
         jobs: list[Job] = []

@@ -34,6 +34,30 @@ def test_posts_are_found_and_underscore_or_dot_names_skipped(tmp_path: Path) -> 
     assert index.posts(tmp_path / "content") == ["content/a.md", "content/sub/b.md"]
 
 
+def test_posts_match_md_in_any_case_and_only_inside_the_content_folder(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    for name in (
+        "content/UPPER.MD",
+        "content/.md",
+        "content/notes.md.txt",
+        "content/sub/_partial.md",
+        "contents/sibling.md",
+        "content.md",
+    ):
+        write(tmp_path / name, name)
+    write(tmp_path / "content/untracked.Md", "new")
+    git(tmp_path, "add", "content", "contents", "content.md")
+    git(tmp_path, "commit", "-qm", "x")
+    index = SourceIndex.build(tmp_path)
+    assert index.posts(tmp_path / "content") == ["content/UPPER.MD", "content/untracked.Md"]
+    assert index.posts(tmp_path) == [
+        "content.md",
+        "content/UPPER.MD",
+        "content/untracked.Md",
+        "contents/sibling.md",
+    ]
+
+
 def test_ids_of_committed_modified_and_untracked_files(tmp_path: Path) -> None:
     make_repo(tmp_path)
     write(tmp_path / "content/a.md", "one\n")

@@ -61,24 +61,23 @@ class SourceIndex:
 
     def _posts_in(self, content_dir: Path) -> list[str]:
         try:
-            prefix = PurePosixPath(content_dir.resolve().relative_to(self.root).as_posix())
+            prefix = content_dir.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return []
         if not self.in_git:
             self._walk(content_dir)
+        # Plain string work, not PurePosixPath: this runs over every file of the repository on
+        # every sync, and the ids' keys are already normalised POSIX paths.
+        head = "" if prefix == "." else prefix + "/"
         found = []
         for path in self.ids:
-            pure = PurePosixPath(path)
-            if pure.suffix.lower() != ".md":
+            if not (path.startswith(head) and _is_markdown(path)):
                 continue
             if not _usable_name(path):
-                if prefix == PurePosixPath(".") or prefix in pure.parents:
-                    self.unusable.append(printable(path))
+                self.unusable.append(printable(path))
                 continue
-            if prefix != PurePosixPath(".") and prefix not in pure.parents:
-                continue
-            relative = pure.relative_to(prefix) if prefix != PurePosixPath(".") else pure
-            if any(part.startswith(("_", ".")) for part in relative.parts):
+            relative = path[len(head) :]
+            if any(part.startswith(("_", ".")) for part in relative.split("/")):
                 continue
             found.append(path)
         return found
@@ -215,6 +214,12 @@ class SourceIndex:
         self._cache[path] = [*key, digest]
         self._cache_dirty = True
         return digest
+
+
+def _is_markdown(path: str) -> bool:
+    """Whether the file's suffix is `.md`, in any case, as `PurePosixPath.suffix` sees it."""
+    name = path.rpartition("/")[2]
+    return len(name) > 3 and name[-3:].lower() == ".md"
 
 
 def _usable_name(path: str) -> bool:

@@ -92,7 +92,31 @@ def test_committed_unchanged_files_are_not_hashed(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(SourceIndex, "_hash_with_git", spy)
     index = SourceIndex.build(tmp_path)
     assert index.id_of("content/a.md") == blob_id(b"one\n")
+    assert index.id_of("content/b.md") == blob_id(b"two, edited\n")
     assert hashed == ["content/b.md"], "only what git status reports as changed is read"
+
+
+def test_changed_files_no_post_needs_are_never_hashed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    make_repo(tmp_path)
+    write(tmp_path / "content/a.md", "one\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "x")
+    write(tmp_path / ".wxsync/state.json", "{}\n")  # untracked, as after a first sync
+    hashed: list[str] = []
+    original = SourceIndex._hash_with_git
+
+    def spy(self: SourceIndex, paths):  # type: ignore[no-untyped-def]
+        paths = list(paths)
+        hashed.extend(paths)
+        return original(self, paths)
+
+    monkeypatch.setattr(SourceIndex, "_hash_with_git", spy)
+    index = SourceIndex.build(tmp_path)
+    assert index.posts(tmp_path / "content") == ["content/a.md"]
+    assert index.id_of("content/a.md") == blob_id(b"one\n")
+    assert hashed == []
+    assert index.id_of(".wxsync/state.json") == blob_id(b"{}\n")
+    assert hashed == [".wxsync/state.json"]
 
 
 def test_wxsync_root_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ class SourceIndex:
     _prefix: str = ""  # `root` relative to the git top level, with a trailing slash
     unusable: list[str] = field(default_factory=list)  # post names `posts` had to leave out
     _by_name: dict[str, tuple[str, ...]] | None = None
+    _unhashed: set[str] = field(default_factory=set)  # changed files, hashed when first needed
 
     @classmethod
     def build(cls, root: Path, cache_path: Path | None = None) -> SourceIndex:
@@ -69,6 +70,8 @@ class SourceIndex:
         # Plain string work, not PurePosixPath: this runs over every file of the repository on
         # every sync, and the ids' keys are already normalised POSIX paths.
         head = "" if prefix == "." else prefix + "/"
+        if any(path.startswith(head) and _is_markdown(path) for path in self._unhashed):
+            self._hash_changed()
         found = []
         for path in self.ids:
             if not (path.startswith(head) and _is_markdown(path)):
@@ -85,6 +88,7 @@ class SourceIndex:
     def by_name(self) -> dict[str, tuple[str, ...]]:
         """The repository's files by file name, built once (Obsidian finds `![[x.png]]` so)."""
         if self._by_name is None:
+            self._hash_changed()
             names: dict[str, list[str]] = {}
             for path in sorted(self.ids):
                 names.setdefault(PurePosixPath(path).name, []).append(path)
@@ -93,6 +97,8 @@ class SourceIndex:
 
     def id_of(self, path: str) -> str | None:
         """The content id of a repository-relative file, or None if it does not exist."""
+        if path in self._unhashed:
+            self._hash_changed()
         if path in self.ids:
             return self.ids[path]
         if self.in_git:
@@ -122,7 +128,10 @@ class SourceIndex:
     # -- inside a git work tree -------------------------------------------------------------------
 
     def _load_git(self, toplevel: Path) -> None:
-        """Read ids from the index, then hash what `git status` says differs from it.
+        """Read ids from the index, and note what `git status` says differs from it.
+
+        The files that differ are hashed the first time one of them is needed, all at once: a
+        sync with nothing to do needs none of them (the state file itself is usually one).
 
         Git runs at the top level (its paths are relative to it); a `root` below the top level,
         where `wxsync.yml` lives in a subfolder, sees only its own part, re-rooted.
@@ -143,7 +152,6 @@ class SourceIndex:
             # stage 0, or "ours" (2) while a merge is in progress
             if name is not None and len(parts) >= 3 and parts[2] in ("0", "2"):
                 self.ids[name] = parts[1]
-        changed: list[str] = []
         status = _git(
             toplevel, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"
         )
@@ -155,8 +163,12 @@ class SourceIndex:
             if "D" in code:
                 self.ids.pop(name, None)
             else:
-                changed.append(name)
-        self.ids.update(self._hash_with_git(changed))
+                self._unhashed.add(name)
+
+    def _hash_changed(self) -> None:
+        if self._unhashed:
+            self.ids.update(self._hash_with_git(sorted(self._unhashed)))
+            self._unhashed.clear()
 
     def _hash_with_git(self, paths: Iterable[str]) -> dict[str, str]:
         existing = [p for p in paths if (self.root / p).is_file()]

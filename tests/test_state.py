@@ -132,3 +132,23 @@ def test_incremental_text_equals_a_full_encoding_after_changes() -> None:
 
 def test_empty_state_text() -> None:
     assert State().dumps() == json.dumps(State().to_json(), indent=2, sort_keys=True) + "\n"
+
+
+def test_records_read_from_the_file_are_whole_and_their_changes_are_saved(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = State()
+    state.post("a.md").title = "甲"
+    state.post("b.md").title = "乙"
+    state.images["sha"] = ImageRecord(url="u")
+    save(state, path)
+    loaded = load(path)
+    assert loaded.posts["a.md"] == PostRecord(title="甲")
+    assert loaded.images["sha"] == ImageRecord(url="u")
+    assert loaded.posts["a.md"].deps is not loaded.posts["b.md"].deps
+    assert loaded.dumps() == path.read_text(encoding="utf-8")
+    loaded.posts["a.md"].status = "published"
+    loaded.images["sha"].media_id = "m"
+    save(loaded, path)
+    again = load(path)
+    assert again.posts["a.md"].status == "published"
+    assert again.images["sha"].media_id == "m"

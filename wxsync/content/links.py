@@ -14,7 +14,8 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
 from wxsync.content.syntax.scanner import POST_LINK
@@ -34,17 +35,21 @@ class PostIndex:
     """The repository's posts, looked up the ways generators look them up."""
 
     paths: frozenset[str]
-    by_stem: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, paths: Iterable[str]) -> PostIndex:
-        posts = frozenset(paths)
+        return cls(frozenset(paths))
+
+    @cached_property
+    def by_stem(self) -> dict[str, list[str]]:
+        """Posts by file name without suffix; built at the first lookup, as a sync with no post
+        to render looks nothing up."""
         stems: dict[str, list[str]] = defaultdict(list)
-        for path in sorted(posts):
+        for path in sorted(self.paths):
             stems[_stem(path).casefold()].append(path)
             if _stem(path) in ("index", "_index"):  # a Hugo page bundle is named by its folder
                 stems[posixpath.basename(posixpath.dirname(path)).casefold()].append(path)
-        return cls(posts, dict(stems))
+        return dict(stems)
 
     def find(self, url: str, source: str) -> Target | None:
         """The post `url` (as written in `source`) links to, or None if it is not one."""

@@ -9,7 +9,6 @@ whole Action on a laptop.
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -133,6 +132,8 @@ class Actions:
                 if o.status in ("failed", "invalid")
             ],
         }
+        import secrets  # here, not at the top: `wxsync sync` imports this module on every run
+
         pushed = commit is not None and commit.pushed
         with Path(path).open("a", encoding="utf-8") as handle:
             for name, value in outputs.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,26 @@ def test_second_sync_without_changes_makes_no_api_calls(
     assert control.state()["calls"] == before, "not even a token"
     assert report.api_calls == 0
     assert set(statuses(report).values()) == {"unchanged"}
+
+
+def test_a_sync_with_nothing_to_do_runs_a_few_git_commands_not_one_per_post(
+    blog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(blog)
+    started: list[str] = []
+    run = subprocess.run
+
+    def spy(args: list[str], *rest: object, **options: object) -> object:
+        if args[0] == "git":
+            words = iter(args[1:])
+            started.append(next(w for w in words if w != "-c" or next(words) is None))
+        return run(args, *rest, **options)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    report = sync(blog)
+    assert set(statuses(report).values()) == {"unchanged"}
+    # Not even `hash-object` for the untracked state file: no post needs its id.
+    assert sorted(started) == ["ls-files", "rev-parse", "status"]
 
 
 def test_an_image_shared_by_many_posts_is_uploaded_once(

@@ -118,13 +118,9 @@ class PostRecord(_Versioned):
     previewed: str = ""  # the draft version last sent to `preview_to`
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "parts" and value == 1:
-                continue
-            if f.name == "status" or value not in (None, "", [], {}, False):
-                data[f.name] = value.__dict__ if isinstance(value, Intent) else value
+        data = _record_json(self)
+        if self.parts == 1:
+            del data["parts"]
         return data
 
     @classmethod
@@ -135,12 +131,7 @@ class PostRecord(_Versioned):
         return cls(**values)
 
     def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
-        self.error = {
-            "message": message,
-            "kind": "transient" if transient else "permanent",
-            "at": now_iso(),
-            **({"code": code} if code is not None else {}),
-        }
+        self.error = _failure(message, code=code, transient=transient)
         self.touch()
 
     def touch(self) -> None:
@@ -179,12 +170,7 @@ class MessageRecord(_Versioned):
     updated_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "status" or value not in (None, "", [], {}, False):
-                data[f.name] = value.__dict__ if isinstance(value, Intent) else value
-        return data
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageRecord:
@@ -195,16 +181,32 @@ class MessageRecord(_Versioned):
         return cls(**values)
 
     def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
-        self.error = {
-            "message": message,
-            "kind": "transient" if transient else "permanent",
-            "at": now_iso(),
-            **({"code": code} if code is not None else {}),
-        }
+        self.error = _failure(message, code=code, transient=transient)
         self.touch()
 
     def touch(self) -> None:
         self.updated_at = now_iso()
+
+
+def _record_json(record: PostRecord | MessageRecord) -> dict[str, Any]:
+    """A post's or message's record as the state file holds it: empty fields left out (the
+    status always kept), the intent as a plain object."""
+    data: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name == "status" or value not in (None, "", [], {}, False):
+            data[f.name] = value.__dict__ if isinstance(value, Intent) else value
+    return data
+
+
+def _failure(message: str, *, code: int | None, transient: bool) -> dict[str, Any]:
+    """The `error` a failed record keeps; `transient` ones are simply tried again next run."""
+    return {
+        "message": message,
+        "kind": "transient" if transient else "permanent",
+        "at": now_iso(),
+        **({"code": code} if code is not None else {}),
+    }
 
 
 @dataclass

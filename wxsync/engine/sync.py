@@ -36,6 +36,7 @@ from wxsync.engine.manuscript import (
     render_options,
 )
 from wxsync.engine.messages import Message, MessageAction, group, plan_message
+from wxsync.engine.once import Desk
 from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan, waves
 from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.engine.sources import SourceIndex
@@ -439,35 +440,25 @@ class Engine:
         if self._broadcaster is None:
             from wxsync.engine.broadcaster import Broadcaster
 
-            self._broadcaster = Broadcaster(
-                self.client,
-                self.state,
-                self._save,
-                lock=self._lock,
-                settings=self.settings,
-                progress=self.progress,
-                now=self.now,
-            )
+            self._broadcaster = Broadcaster(self._desk(), now=self.now)
         return self._broadcaster
 
     @property
     def publisher(self) -> Publisher:
         if self._publisher is None:
             self._publisher = Publisher(
-                self.client,
-                self.state,
-                self._save,
-                lock=self._lock,
-                settings=self.settings,
+                self._desk(),
                 renderer=self.renderer,
                 halt=self.halt,
-                progress=self.progress,
                 clock=self.clock,
                 sleep=self.sleep,
                 poll_delay=self.poll_delay,
                 reupload=lambda work: self._upload_images([work]),
             )
         return self._publisher
+
+    def _desk(self) -> Desk:
+        return Desk(self.client, self.state, self._save, self._lock, self.settings, self.progress)
 
     def _save(self) -> None:
         with self._lock:
@@ -527,14 +518,7 @@ class Engine:
     def _reconcile_messages(self) -> None:
         from wxsync.engine.messenger import Messenger
 
-        messenger = Messenger(
-            self.client,
-            self.state,
-            self._save,
-            lock=self._lock,
-            publisher=self.publisher,
-            progress=self.progress,
-        )
+        messenger = Messenger(self.publisher)
         for key, record in self.state.message_intents():
             if record.intent is None or record.intent.op == "sendall":
                 continue  # a mass send is settled by repeating it with the same clientmsgid

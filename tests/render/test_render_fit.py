@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,31 @@ def test_sync_dry_run_and_render_say_which_step_was_taken(tmp_path: Path) -> Non
         said = [line for line in result.stderr.splitlines() if "warning:" in line]
         assert len(said) == 1, (args, result.stderr)
         assert "long-code.md" in said[0] and "rendered with" in said[0]
+
+
+def test_preview_shows_the_article_sync_would_publish_and_the_step_taken(tmp_path: Path) -> None:
+    from wxsync.engine.manuscript import fit_article
+    from wxsync.render.preview import PreviewSite
+
+    write(tmp_path / "long.md", "---\ntitle: 长文\n---\n\n" + code_post(30))
+    site = PreviewSite(tmp_path, RENDERER, fit=fit_article)
+    page = site.post_page("long.md")
+    assert page is not None
+    assert f"rendered with {STEPS[1]} to fit" in page
+    article = page.split('<div id="article">', 1)[1]
+    assert code_blocks_as_displayed(article) == code_blocks_as_displayed(
+        RENDERER.variant(code_highlight="plain").render(code_post(30)).html
+    )
+    write(tmp_path / "huge.md", "---\ntitle: 更长\n---\n\n" + code_post(80))
+    assert "too long even in its plainest form" in (site.post_page("huge.md") or "")
+
+
+def test_preview_shows_a_post_that_cannot_render_as_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    from wxsync.render.preview import PreviewSite
+
+    write(tmp_path / "deep.md", "---\ntitle: 深\n---\n\n正文。\n\n" + "<div>" * 400 + "x")
+    page = PreviewSite(tmp_path, RENDERER).post_page("deep.md")
+    assert page is not None and 'class="bar over"' in page
+    assert re.search(r"deep\.md:\d+: HTML nested more than \d+ levels deep", page)

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 # Bump when a change to the renderer changes its output for the same input: every post is then
 # re-published once, which is exactly what a visible change of look should cause.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 LINK_MODES = ("references", "keep", "strip")
 MATH_MODES = ("auto", "svg", "png")

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.gitrepo import commit_all, init_repo, post, write
 from tests.render.html_tools import code_blocks_as_displayed, parse
 from wxsync.render import Renderer, RenderOptions, render_fitting
-from wxsync.render.fit import STEPS
+from wxsync.render.fit import STEPS, rungs
 
 RENDERER = Renderer(RenderOptions(code_theme="github-dark"))
 FUNCTION = '''def handler_{n}(request, *, retries: int = 3) -> dict[str, object]:
@@ -88,7 +88,8 @@ def test_explicit_svg_math_never_turns_formulas_into_images() -> None:
     markdown = "$$x^2 + y^2 = z^2$$\n\n" * 200
     fitted = render_fitting(renderer, markdown, limit=5_000)
     assert not fitted.fits
-    assert fitted.step == "plain code"
+    assert fitted.step == STEPS[-1]
+    assert "formulas as PNG" not in [step for step, _rung in rungs(renderer)]
     assert not fitted.result.generated
 
 
@@ -174,3 +175,34 @@ def test_preview_shows_a_post_that_cannot_render_as_one_line_not_a_traceback(
     page = PreviewSite(tmp_path, RENDERER).post_page("deep.md")
     assert page is not None and 'class="bar over"' in page
     assert re.search(r"deep\.md:\d+: HTML nested more than \d+ levels deep", page)
+
+
+# An old blog export: code coloured one `<span style>` per token, as cnblogs and Word wrote it.
+EXPORTED = (
+    '<div style="border:1px solid #ccc;background-color:#eee">'
+    + "".join(
+        f'<span style="color: #0000ff;">Set</span><span style="color: #000000;">&nbsp;x{n}'
+        f'&nbsp;=&nbsp;</span><span style="color: #008000;">\'value {n}</span><br>'
+        for n in range(400)
+    )
+    + "</div>"
+)
+
+
+def test_raw_html_loses_its_own_styles_only_when_nothing_else_fits() -> None:
+    markdown = '导出的旧文章：<span style="color:red">**红字**</span>\n\n' + EXPORTED + "\n"
+    assert RENDERER.variant(code_highlight="plain").render(markdown).wechat_length > 20_000
+    fitted = render_fitting(RENDERER, markdown)
+    assert (fitted.step, fitted.fits) == (STEPS[-1], True)
+    html = fitted.result.html
+    assert "#0000ff" not in html and "color:red" not in html and "<span>" not in html
+    assert html.count("<span") == html.count("</span>")
+    assert html.count("<div") == html.count("</div>") == 1
+    assert "Set\u00a0x399\u00a0=\u00a0'value 399" in html
+    assert 'style="color:#0f4c81">红字</strong>' in html  # the theme's own styles stay
+
+
+def test_a_post_that_fits_keeps_the_styles_of_its_raw_html() -> None:
+    fitted = render_fitting(RENDERER, '正文 <span style="color:red">红</span>。\n')
+    assert fitted.step is None
+    assert '<span style="color:red">红</span>' in fitted.result.html

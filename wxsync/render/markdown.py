@@ -89,7 +89,7 @@ class WeChatHTMLRenderer(HTMLRenderer):
         self.options = options
         self.highlighter = highlighter
         self.session = Session()
-        self.sanitizer = HtmlSanitizer(self._raw_link, self._raw_image)
+        self.sanitizer = HtmlSanitizer(self._raw_link, self._raw_image, options.html_styles)
         self._list_depth = 0
         self._inline_context = 0
 

@@ -50,6 +50,8 @@ class RenderOptions:
     tab_size: int = 4
     content_limit: int = CONTENT_LIMIT
     code_highlight: str = "full"
+    # False drops the `style` attributes of raw HTML written in the post (the ladder's last step).
+    html_styles: bool = True
 
 
 @dataclass(frozen=True)

@@ -554,13 +554,22 @@ class Engine:
         hashes = {f.path: f.hash for f in facts}
         client = self.client  # no credentials is a configuration error: let it stop the run
         self.progress(f"looking on WeChat for earlier copies of {len(creating)} new posts")
+        current = [f.path for f in facts]
         try:
             try:
-                articles = adopt.search(client.list_published, creating, since).found
+                articles = adopt.search(
+                    client.list_published, creating, since, versions=hashes, current=current
+                ).found
             except PermissionDeniedError:
                 articles = {}  # no publishing permission: nothing was ever published by the API
             rest = [p for p in creating if p not in articles]
-            drafts = adopt.search(client.list_drafts, rest, since).found if rest else {}
+            drafts = (
+                adopt.search(
+                    client.list_drafts, rest, since, versions=hashes, current=current
+                ).found
+                if rest
+                else {}
+            )
         except WxsyncError as error:
             if not self.halt.check(error):
                 reason = (
@@ -569,6 +578,12 @@ class Engine:
                 )
                 self._unsearched = dict.fromkeys(creating, reason)
             return False
+        # What a record still holds is that record's, whatever a marker says.
+        claimed = {
+            i for r in self.state.posts.values() for i in (r.article_id, r.draft_media_id) if i
+        }
+        articles = {p: f for p, f in articles.items() if f.id not in claimed}
+        drafts = {p: f for p, f in drafts.items() if f.id not in claimed}
         with self._lock:
             for path, found in articles.items():
                 adopt.adopt_article(self.state.post(path), found, hashes[path])
@@ -578,6 +593,8 @@ class Engine:
                 self._save()
         for path in sorted({*articles, *drafts}):
             what = "a published article" if path in articles else "a draft"
+            if (articles.get(path) or drafts[path]).renamed:
+                what += " (under another file name, same content)"
             self._adopted[path] = what
             self.progress(
                 f"{path}: adopted {what} an earlier run made (its state file never reached "

@@ -82,5 +82,5 @@ class Writer:
     def fail_for_good(self, record: Record, reason: str, *, code: int | None) -> None:
         """Record a failure that trying again will not cure (48001: the account may not)."""
         with self._lock:
-            record.fail(reason, code=code, transient=False)
+            record.fail(reason, code=code, transient=False, mode=self.settings.mode)
             self._save()

@@ -130,8 +130,10 @@ class PostRecord(_Versioned):
             values["intent"] = Intent(**_checked(Intent, values["intent"], "intent."))
         return cls(**values)
 
-    def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
-        self.error = _failure(message, code=code, transient=transient)
+    def fail(
+        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
+    ) -> None:
+        self.error = _failure(message, code=code, transient=transient, mode=mode)
         self.touch()
 
     def touch(self) -> None:
@@ -180,12 +182,17 @@ class MessageRecord(_Versioned):
             values["intent"] = Intent(**values["intent"])
         return cls(**values)
 
-    def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
-        self.error = _failure(message, code=code, transient=transient)
+    def fail(
+        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
+    ) -> None:
+        self.error = _failure(message, code=code, transient=transient, mode=mode)
         self.touch()
 
     def touch(self) -> None:
         self.updated_at = now_iso()
+
+
+PERMISSION_DENIED = 48001  # WeChat's "api unauthorized": this account may not do what was asked
 
 
 def _record_json(record: PostRecord | MessageRecord) -> dict[str, Any]:
@@ -199,14 +206,28 @@ def _record_json(record: PostRecord | MessageRecord) -> dict[str, Any]:
     return data
 
 
-def _failure(message: str, *, code: int | None, transient: bool) -> dict[str, Any]:
-    """The `error` a failed record keeps; `transient` ones are simply tried again next run."""
+def _failure(message: str, *, code: int | None, transient: bool, mode: str) -> dict[str, Any]:
+    """The `error` a failed record keeps; `transient` ones are simply tried again next run.
+
+    `mode` is the configured mode the failure happened in: a refusal of permission (48001) is
+    about what that mode asked for, so it no longer holds once the mode is changed.
+    """
     return {
         "message": message,
         "kind": "transient" if transient else "permanent",
         "at": now_iso(),
         **({"code": code} if code is not None else {}),
+        **({"mode": mode} if mode else {}),
     }
+
+
+def blocked_by(error: dict[str, Any] | None, mode: str, retry: bool) -> str:
+    """The message of a permanent failure that still holds in `mode` ("" if none does)."""
+    if not error or error.get("kind") != "permanent" or retry:
+        return ""
+    if error.get("code") == PERMISSION_DENIED and error.get("mode", mode) != mode:
+        return ""  # refused what another mode asked for
+    return str(error.get("message", ""))
 
 
 @dataclass

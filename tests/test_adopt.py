@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,40 @@ def test_the_oldest_post_bound_comes_from_git_and_not_from_a_shallow_clone(
 
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{blog}", str(shallow))
     assert adopt.first_added(shallow, TITLES) is None
+
+
+def test_a_post_renamed_while_its_state_was_lost_adopts_its_article_by_content(
+    blog: Path, control: EmulatorControl
+) -> None:
+    sync(blog)
+    url = load(blog / ".wxsync/state.json").posts["content/one.md"].url
+    lose_state(blog)
+    subprocess.run(["git", "mv", "content/one.md", "content/first.md"], cwd=blog, check=True)
+    commit_all(blog, "rename")
+
+    report = sync(blog)
+    assert control.state()["calls"]["/cgi-bin/draft/add"] == 3  # none added
+    assert load(blog / ".wxsync/state.json").posts["content/first.md"].url == url
+    outcome = next(o for o in report.outcomes if o.path == "content/first.md")
+    assert outcome.status == "adopted" and "another file name" in outcome.message
+
+
+def test_content_alone_never_takes_the_article_of_a_post_still_in_the_repository() -> None:
+    items = [
+        article("content/old.md", NOW, "c" * 64),
+        article("content/kept.md", NOW - 1, "d" * 64),
+    ]
+    _, list_page = listing(items)
+    versions = {"content/new.md": "c" * 64, "content/copy.md": "d" * 64}
+    current = ["content/new.md", "content/copy.md", "content/kept.md"]
+    found = adopt.search(
+        list_page, ["content/new.md", "content/copy.md"], None, versions=versions, current=current
+    ).found
+    assert list(found) == ["content/new.md"] and found["content/new.md"].renamed
+
+
+def test_content_shared_by_two_new_posts_matches_neither() -> None:
+    _, list_page = listing([article("content/old.md", NOW, "c" * 64)])
+    versions = {"content/a.md": "c" * 64, "content/b.md": "c" * 64}
+    found = adopt.search(list_page, list(versions), None, versions=versions, current=list(versions))
+    assert found.found == {}

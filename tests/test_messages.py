@@ -177,7 +177,7 @@ def test_a_lost_sendall_answer_still_sends_once(blog: Path, control: EmulatorCon
     assert saved.msg_id == str(state["broadcasts"][0]["msg_id"]) and saved.intent is None
 
 
-def test_an_account_without_mass_sending_keeps_the_drafts_and_says_so_once(
+def test_an_account_without_mass_sending_keeps_the_drafts_says_so_once_until_the_mode_changes(
     blog: Path, control: EmulatorControl
 ) -> None:
     write(blog / "content/a.md", article("甲"))
@@ -194,6 +194,28 @@ def test_an_account_without_mass_sending_keeps_the_drafts_and_says_so_once(
     report = sync(blog, mode="broadcast")
     assert calls(control, "message/mass/sendall") == 1, "not asked again until a change or --retry"
     assert "failed last time and unchanged" in report.outcomes[0].message
+    # The refusal was about mass sending: in publish mode the same drafts go out at once.
+    report = sync(blog, mode="publish")
+    assert statuses(report) == {"content/a.md": "published", "content/b.md": "published"}
+    assert calls(control, "draft/add") == 2, "the drafts made for mass sending are published"
+
+
+def test_a_post_refused_publishing_is_mass_sent_once_the_mode_is_broadcast(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "content/a.md", article("甲"))
+    write(blog / "content/b.md", article("乙", message="weekly", position=1))
+    write(blog / "content/c.md", article("丙", message="weekly", position=2))
+    commit_all(blog)
+    control.configure(can_publish=False)
+    report = sync(blog, mode="publish")
+    assert set(statuses(report).values()) == {"drafted"}
+    again = sync(blog, mode="publish")
+    assert all("failed last time" in o.message for o in again.outcomes)
+    report = sync(blog, mode="broadcast")  # one mass send a day (`broadcast.per_day`)
+    assert set(statuses(report).values()) == {"sent", "queued"}
+    assert not any("failed last time" in o.message for o in report.outcomes)
+    assert calls(control, "message/mass/sendall") == 1
 
 
 def test_a_future_date_holds_a_broadcast_back(blog: Path, control: EmulatorControl) -> None:

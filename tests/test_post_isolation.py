@@ -14,6 +14,7 @@ import pytest
 from tests.gitrepo import commit_all, config, init_repo, post, write
 from wxsync.cli import main
 from wxsync.render.code import CodeHighlighter
+from wxsync.render.locate import blocks, failing_block
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
 
@@ -44,7 +45,7 @@ def blog(tmp_path: Path, emulator: EmulatorServer) -> Path:
     return root
 
 
-def test_check_reports_a_crashing_post_as_one_line_and_checks_the_others(
+def test_check_reports_a_crashing_post_as_one_line_at_its_block_and_checks_the_others(
     blog: Path,
     buggy_renderer: None,
     capsys: pytest.CaptureFixture[str],
@@ -54,7 +55,7 @@ def test_check_reports_a_crashing_post_as_one_line_and_checks_the_others(
     assert main(["check"]) == 1
     out = capsys.readouterr().out
     assert (
-        "content/a-broken.md:1: wxsync failed while rendering this post "
+        "content/a-broken.md:7: wxsync failed while rendering this post "
         "(KeyError: 'Token.Literal.Scalar.Plain')" in out
     )
     assert "Traceback" not in out
@@ -73,7 +74,7 @@ def test_sync_publishes_the_other_posts_when_one_crashes(
     monkeypatch.setenv("WECHAT_APPSECRET", DEFAULT_SECRET)
     assert main(["sync"]) == 1
     out = capsys.readouterr().out
-    assert "content/a-broken.md:1: wxsync failed while rendering this post" in out
+    assert "content/a-broken.md:7: wxsync failed while rendering this post" in out
     assert [p["titles"] for p in control.state()["published"]] == [["好的"]]
 
 
@@ -98,6 +99,29 @@ def test_render_prints_one_line_for_a_crashing_file_and_renders_the_rest(
     good = write(tmp_path / "good.md", post("好的"))
     assert main(["render", str(broken), str(good), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert f"{broken}:1: wxsync failed while rendering this post (KeyError" in err
+    assert f"{broken}:7: wxsync failed while rendering this post (KeyError" in err
     assert (tmp_path / "out/good.html").is_file()
     assert not (tmp_path / "out/broken.html").exists()
+
+
+def test_blocks_are_cut_at_blank_lines_but_never_inside_a_fence() -> None:
+    markdown = "# 标题\n\n第一段\n续行\n\n```\na\n\n~~~\nb\n```\n\n~~~~python\nc\n\n~~~~\n后文\n"
+    assert list(blocks(markdown)) == [
+        (0, "# 标题"),
+        (2, "第一段\n续行"),
+        (5, "```\na\n\n~~~\nb\n```"),
+        (12, "~~~~python\nc\n\n~~~~\n后文"),
+    ]
+    assert list(blocks("```\nnever closed\n\nstill code")) == [
+        (0, "```\nnever closed\n\nstill code")
+    ]
+
+
+def test_a_failure_no_block_causes_on_its_own_is_reported_at_the_file() -> None:
+    def render(text: str) -> str:
+        if "甲" in text and "乙" in text:  # only the two blocks together fail
+            raise ValueError("both")
+        return text
+
+    assert failing_block(render, "甲\n\n乙\n") is None
+    assert failing_block(render, "丙\n\n甲乙\n") == 2

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.render.html_tools import parse
 from wxsync.content.post import parse_post
 from wxsync.content.syntax import preprocess
 from wxsync.render import Renderer
@@ -169,7 +170,10 @@ def test_hexo_blockquote_with_author_and_source_ends_before_the_next_paragraph(
 def test_hexo_images_become_markdown_images() -> None:
     text = '{% asset_img diagram.png 架构图 %}\n{% img /images/b.png 200 100 \'"标题" "替代文字"\' %}\n'
     out = body(text, "hexo")
-    assert out == "![架构图](<diagram.png>)\n![替代文字](</images/b.png>)\n"
+    assert out == (
+        "![架构图](<diagram.png>)\n"
+        '<figure><img src="/images/b.png" alt="替代文字" width="200"></figure>\n'
+    )
 
 
 def test_hexo_post_link_and_more() -> None:
@@ -203,7 +207,8 @@ def test_obsidian_wikilinks_and_embeds() -> None:
     assert "[别名](wxsync:wiki/b)" in out
     assert "[c > Head](wxsync:wiki/c#Head)" in out
     assert "和 本节。" in out
-    assert "![](<pic 2.png>)" in out and "![示意图](<diagram.png>)" in out
+    assert '<figure><img src="pic 2.png" alt="" width="300"></figure>' in out
+    assert "![示意图](<diagram.png>)" in out
 
 
 def test_obsidian_note_embed_is_a_link_with_a_warning_and_comments_vanish() -> None:
@@ -259,3 +264,15 @@ def test_preview_rewrites_the_generator_syntax_of_the_site(tmp_path: Path) -> No
     )
     page = PreviewSite(tmp_path, Renderer(), "hugo").post_page("a.md")
     assert page is not None and "highlight" not in page and "x" in page
+
+
+def test_an_image_width_from_obsidian_or_hexo_reaches_the_article_and_its_upload() -> None:
+    for text, generator in (
+        ("![[qr.png|200x200]]\n", "obsidian"),
+        ("{% img qr.png 200 %}\n", "hexo"),
+    ):
+        result = Renderer().render(body(text, generator))
+        assert result.images == ("qr.png",), generator
+        img = parse(result.html).find_all("img")[0]
+        assert img.attrs["width"] == "200" and "height" not in img.attrs, generator
+        assert img.style["max-width"] == "100%"

@@ -107,6 +107,14 @@ def list_rows(html: str) -> list[tuple[str, str, float]]:
             and len(children) == 2
             and children[0].tag == "span"
         ):
-            indent = element.style.get("margin-left", "0em").removesuffix("em")
+            indent = left_margin(element.style).removesuffix("em")
             rows.append((children[0].text(), children[1].text().strip(), float(indent or 0)))
     return rows
+
+
+def left_margin(style: dict[str, str]) -> str:
+    """The left margin a browser applies: `margin-left`, else the `margin` shorthand's."""
+    if "margin-left" in style:
+        return style["margin-left"]
+    sides = style.get("margin", "0").split()
+    return sides[{1: 0, 2: 1, 3: 1, 4: 3}[len(sides)]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from tests.gitrepo import commit_all, init_repo, post, write
 from tests.render.html_tools import code_blocks_as_displayed, parse
 from wxsync.render import Renderer, RenderOptions, render_fitting
-from wxsync.render.fit import STEPS
+from wxsync.render.fit import STEPS, rungs
 
 RENDERER = Renderer(RenderOptions(code_theme="github-dark"))
 FUNCTION = '''def handler_{n}(request, *, retries: int = 3) -> dict[str, object]:
@@ -87,7 +88,8 @@ def test_explicit_svg_math_never_turns_formulas_into_images() -> None:
     markdown = "$$x^2 + y^2 = z^2$$\n\n" * 200
     fitted = render_fitting(renderer, markdown, limit=5_000)
     assert not fitted.fits
-    assert fitted.step == "plain code"
+    assert fitted.step == STEPS[-1]
+    assert "formulas as PNG" not in [step for step, _rung in rungs(renderer)]
     assert not fitted.result.generated
 
 
@@ -145,3 +147,62 @@ def test_sync_dry_run_and_render_say_which_step_was_taken(tmp_path: Path) -> Non
         said = [line for line in result.stderr.splitlines() if "warning:" in line]
         assert len(said) == 1, (args, result.stderr)
         assert "long-code.md" in said[0] and "rendered with" in said[0]
+
+
+def test_preview_shows_the_article_sync_would_publish_and_the_step_taken(tmp_path: Path) -> None:
+    from wxsync.engine.manuscript import fit_article
+    from wxsync.render.preview import PreviewSite
+
+    write(tmp_path / "long.md", "---\ntitle: 长文\n---\n\n" + code_post(30))
+    site = PreviewSite(tmp_path, RENDERER, fit=fit_article)
+    page = site.post_page("long.md")
+    assert page is not None
+    assert f"rendered with {STEPS[1]} to fit" in page
+    article = page.split('<div id="article">', 1)[1]
+    assert code_blocks_as_displayed(article) == code_blocks_as_displayed(
+        RENDERER.variant(code_highlight="plain").render(code_post(30)).html
+    )
+    write(tmp_path / "huge.md", "---\ntitle: 更长\n---\n\n" + code_post(80))
+    assert "too long even in its plainest form" in (site.post_page("huge.md") or "")
+
+
+def test_preview_shows_a_post_that_cannot_render_as_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    from wxsync.render.preview import PreviewSite
+
+    write(tmp_path / "deep.md", "---\ntitle: 深\n---\n\n正文。\n\n" + "<div>" * 400 + "x")
+    page = PreviewSite(tmp_path, RENDERER).post_page("deep.md")
+    assert page is not None and 'class="bar over"' in page
+    assert re.search(r"deep\.md:\d+: HTML nested more than \d+ levels deep", page)
+
+
+# An old blog export: code coloured one `<span style>` per token, as cnblogs and Word wrote it.
+EXPORTED = (
+    '<div style="border:1px solid #ccc;background-color:#eee">'
+    + "".join(
+        f'<span style="color: #0000ff;">Set</span><span style="color: #000000;">&nbsp;x{n}'
+        f'&nbsp;=&nbsp;</span><span style="color: #008000;">\'value {n}</span><br>'
+        for n in range(400)
+    )
+    + "</div>"
+)
+
+
+def test_raw_html_loses_its_own_styles_only_when_nothing_else_fits() -> None:
+    markdown = '导出的旧文章：<span style="color:red">**红字**</span>\n\n' + EXPORTED + "\n"
+    assert RENDERER.variant(code_highlight="plain").render(markdown).wechat_length > 20_000
+    fitted = render_fitting(RENDERER, markdown)
+    assert (fitted.step, fitted.fits) == (STEPS[-1], True)
+    html = fitted.result.html
+    assert "#0000ff" not in html and "color:red" not in html and "<span>" not in html
+    assert html.count("<span") == html.count("</span>")
+    assert html.count("<div") == html.count("</div>") == 1
+    assert "Set\u00a0x399\u00a0=\u00a0'value 399" in html
+    assert 'style="color:#0f4c81">红字</strong>' in html  # the theme's own styles stay
+
+
+def test_a_post_that_fits_keeps_the_styles_of_its_raw_html() -> None:
+    fitted = render_fitting(RENDERER, '正文 <span style="color:red">红</span>。\n')
+    assert fitted.step is None
+    assert '<span style="color:red">红</span>' in fitted.result.html

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from tests.render.html_tools import list_rows, parse
+import pytest
+
+from tests.render.html_tools import Element, left_margin, list_rows, parse
 from wxsync.render import Renderer
+from wxsync.render.compact import compact_styles
 
 NESTED = """\
 1. first
@@ -15,6 +18,11 @@ NESTED = """\
    - bullet c
 3. third
 """
+
+
+def rows_of(html: str) -> list[Element]:
+    """The list rows of an article: flex sections of marker and content."""
+    return [e for e in parse(html).iter() if e.style.get("display") == "flex"]
 
 
 def rows(markdown: str) -> list[tuple[str, str, float]]:
@@ -87,3 +95,45 @@ def test_code_block_inside_a_list_item_stays_in_the_item() -> None:
     html = Renderer().render("1. run this:\n\n   ```sh\n   make test\n   ```\n").html
     row = next(e for e in parse(html).iter() if e.style.get("display") == "flex")
     assert row.find_all("pre")
+
+
+def test_a_nested_row_carries_one_margin_shorthand_not_two_declarations() -> None:
+    html = Renderer().render("- a\n  - b\n    - c\n").html
+    assert "margin-left" not in html
+    assert [left_margin(row.style) for row in rows_of(html)] == ["0", "1.5em", "3em"]
+
+
+@pytest.mark.parametrize(
+    ("styles", "merged"),
+    [
+        ("margin:.3em 0;margin-left:1.5em", "margin:.3em 0 .3em 1.5em"),
+        ("margin:1em;margin-left:2em", "margin:1em 1em 1em 2em"),
+        ("margin:1em 0 2em;margin-left:0", "margin:1em 0 2em"),
+        ("margin:0 1em 0 2em;margin-left:1em", "margin:0 1em"),
+        ("margin:0;margin-left:0", "margin:0"),
+    ],
+)
+def test_margin_then_margin_left_is_written_as_the_shorthand_a_browser_would_apply(
+    styles: str, merged: str
+) -> None:
+    assert compact_styles(f'<p style="color:red;{styles}">x</p>') == (
+        f'<p style="color:red;{merged}">x</p>'
+    )
+
+
+def test_only_list_content_that_can_be_wider_than_the_screen_pays_for_min_width() -> None:
+    plain = Renderer().render("- 短的一项\n- **加粗**的一项\n").html
+    assert "min-width:0" not in plain
+    for wide in (
+        "- 代码：\n\n  ```\n  x = 1\n  ```\n",
+        "- https://example.com/a/long/path/without/spaces\n",
+        "- ![图](a.png)\n",
+        "- 表格：\n\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n",
+    ):
+        assert "min-width:0" in Renderer().render(wide).html, wide
+
+
+def test_only_markers_wider_than_their_column_are_kept_from_shrinking() -> None:
+    html = Renderer().render("9. 九\n10. 十\n").html
+    markers = [row.children[0] for row in rows_of(html)]
+    assert [isinstance(m, Element) and "flex" in m.style for m in markers] == [False, True]

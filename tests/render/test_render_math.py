@@ -27,7 +27,7 @@ def test_display_formula_is_centred_in_its_own_block() -> None:
         for e in parse(html).iter()
         if e.find_all("svg") and e.tag == "section" and e.style.get("text-align") == "center"
     )
-    assert block.style["overflow-x"] == "auto"
+    assert block.style["overflow"] == "auto"
 
 
 def test_png_mode_lists_generated_images_with_placeholders() -> None:

@@ -173,6 +173,20 @@ TABLES = """\
 
 [^1]: 脚注。
 """
+LONG_LINE = "result = compute(" + ", ".join(f"argument_{n}" for n in range(20)) + ")"
+LISTS = (
+    "".join(f"{n}. 第{n}项\n" for n in range(1, 10))
+    + "10. 第十项：标记比一级缩进还宽，"
+    + "文字很长" * 40
+    + "\n"
+    + "11. https://example.com/a/very/long/path/that/cannot/break/anywhere/at/all/index.html\n"
+    + f"12. 代码：\n\n    ```python\n    {LONG_LINE}\n    ```\n"
+    + "13. 表格：\n\n    | connection_timeout_seconds | ThreadPoolExecutor | requests_per_second |\n"
+    + "    |---|---|---|\n    | 30 | Android | 100 |\n"
+    + "\n段落。\n\n1000. 标记很宽的一项，"
+    + "文字很长" * 40
+    + "\n"
+)
 FORMULA_LINES = "\n\n".join("字" * n + "，公式 $x^2$，后文" for n in range(24))
 
 # Measures the laid-out article and writes the findings into the page as JSON.
@@ -219,8 +233,20 @@ window.onload = () => {
       const range = document.createRange(); range.setStart(text, 0); range.setEnd(text, 1);
       return Math.abs(range.getBoundingClientRect().bottom - svg.bottom) < 12;
     });
+    const rows = [...frame.querySelectorAll('section')].filter(r =>
+      getComputedStyle(r).display === 'flex' && r.children.length === 2);
+    const overlaps = rows.filter(r => {
+      const text = r.children[0].firstChild;
+      const marker = document.createRange();
+      marker.selectNodeContents(r.children[0]);
+      return lines(text, 0, text.length) > 1 ||
+        marker.getBoundingClientRect().right > r.children[1].getBoundingClientRect().left + 0.5;
+    }).map(r => r.children[0].textContent);
+    const lefts = rows.slice(0, 9).map(r => Math.round(r.children[1].getBoundingClientRect().left));
     out[theme] = {
-      tables, sups, commas,
+      tables, sups, commas, overlaps, pageWidth: frame.scrollWidth,
+      alignedItems: new Set(lefts).size === 1 && rows.length >= 14,
+      listCodeScrolls: [...frame.querySelectorAll('section pre')].some(p => p.scrollWidth > p.clientWidth),
       codeRatio: parseFloat(getComputedStyle(code).fontSize) /
         parseFloat(getComputedStyle(code.parentElement).fontSize),
     };
@@ -251,11 +277,13 @@ def measure_in_chromium(page: Path) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-def test_on_a_phone_tables_scroll_and_never_break_words_in_any_theme(tmp_path: Path) -> None:
+def test_on_a_phone_tables_and_lists_scroll_and_never_break_words_in_any_theme(
+    tmp_path: Path,
+) -> None:
     frames = []
     for theme in available_themes():
         options = RenderOptions(theme=theme, math="svg")
-        html = Renderer(options).render(TABLES + "\n" + FORMULA_LINES).html
+        html = Renderer(options).render(TABLES + "\n" + FORMULA_LINES + "\n\n" + LISTS).html
         frames.append(
             f'<div class="frame" data-theme="{theme}" style="width:375px">'
             f'<div style="padding:0 16px">{html}</div></div>'
@@ -270,7 +298,7 @@ def test_on_a_phone_tables_scroll_and_never_break_words_in_any_theme(tmp_path: P
     results = measure_in_chromium(page)
     assert sorted(results) == sorted(available_themes())
     for theme, found in results.items():
-        narrow, wide = found["tables"]
+        narrow, wide = found["tables"][:2]
         for table in (narrow, wide):
             assert table["broken"] == [], f"{theme}: words broken across lines"
             assert table["wrappedHeaders"] == [], f"{theme}: headers wrap"
@@ -280,6 +308,10 @@ def test_on_a_phone_tables_scroll_and_never_break_words_in_any_theme(tmp_path: P
         assert wide["scrollWidth"] > wide["boxWidth"], f"{theme}: the wide table was squeezed"
         assert 0.85 <= found["codeRatio"] <= 0.95, f"{theme}: inline code {found['codeRatio']:.2f}"
         assert all(found["commas"]) and len(found["commas"]) == 24, f"{theme}: ， left alone"
+        assert found["pageWidth"] <= 375, f"{theme}: something in a list widens the page"
+        assert found["listCodeScrolls"], f"{theme}: code in a list item does not scroll"
+        assert found["overlaps"] == [], f"{theme}: list markers broken or over their text"
+        assert found["alignedItems"], f"{theme}: list items 1-9 do not start at one column"
         footnote, reference = found["sups"][:2]
         assert footnote.split("|")[0] == "1" and reference.split("|")[0] == "[1]"
         assert footnote.split("|")[1:] != reference.split("|")[1:], f"{theme}: marks look alike"

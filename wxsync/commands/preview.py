@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wxsync.commands.render import generator_at, options_from_args
+    from wxsync.engine.manuscript import fit_article
     from wxsync.errors import ConfigError
     from wxsync.render import Renderer
     from wxsync.render.preview import PreviewServer, PreviewSite, find_posts
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if not root.exists():
         raise ConfigError(f"{root}: no such file or folder")
     start = root.resolve() if root.is_dir() else root.resolve().parent
-    site = PreviewSite(root, Renderer(options_from_args(args, start)), generator_at(start))
+    renderer = Renderer(options_from_args(args, start))
+    site = PreviewSite(root, renderer, generator_at(start), fit_article)
     try:
         server = PreviewServer((args.host, args.port), site)
     except OSError as exc:

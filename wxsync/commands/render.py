@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         except Exception as exc:  # one post's failure must not end the run
             from wxsync.errors import describe_crash
 
-            print(f"{path}:1: {describe_crash(exc)}", file=sys.stderr)
+            line = _crash_line(path, renderer, generator)
+            print(f"{path}:{line}: {describe_crash(exc)}", file=sys.stderr)
             ok = False
         failed += not ok
     return 1 if failed else 0
@@ -179,6 +180,19 @@ def _render_one(
     except OSError as exc:
         raise ConfigError(f"--out {flag}: cannot write there ({exc.strerror})") from None
     return True
+
+
+def _crash_line(path: Path, renderer: Renderer, generator: str) -> int:
+    """The line of the block that makes rendering fail on its own, else 1 (the file)."""
+    from wxsync.content.post import parse_post
+    from wxsync.render.locate import failing_block
+
+    try:
+        post = parse_post(str(path), path.read_text(encoding="utf-8"), generator=generator).post
+        offset = failing_block(renderer.render, post.body) if post else None
+    except Exception:  # finding the line is a courtesy; the error is reported either way
+        return 1
+    return 1 if post is None or offset is None else post.body_line + offset
 
 
 def fit_note(fitted: Fitted) -> str:

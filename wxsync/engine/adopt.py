@@ -6,6 +6,11 @@ post that has no draft or article on record, the engine lists the draft box and 
 articles, newest first, looking for the marker that names the post (`engine/marker.py`), and
 records what it finds instead of creating it again.
 
+A post renamed while its state file was lost carries its old path in the marker. Its article is
+still found by the marker's content part, but only when that is safe: the old path names no post
+in the repository now (else the article is that post's), and no other post being looked for has
+the same content.
+
 The search is bounded. Whatever a lost run made, it made after the state file it started from
 was saved, and after the post was added to the repository; so the listing stops at the first
 item older than the later of those two times (less a few minutes of clock skew), or as soon as
@@ -18,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import subprocess
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +52,7 @@ class Found:
     url: str
     content: str  # the marker's content part: which version of the post it is
     update_time: int
+    renamed: bool = False  # found by content: the marker names a path no post has any more
 
 
 @dataclass(frozen=True)
@@ -83,25 +89,59 @@ def first_added(root: Path, paths: Iterable[str]) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(min(map(int, times)), dt.UTC) if times else None
 
 
-def search(list_page: Lister, paths: Iterable[str], since: dt.datetime | None) -> Search:
-    """The newest article carrying each post's marker, reading newest first down to `since`."""
-    keys = {marker.post_key(p): p for p in paths}
+def search(
+    list_page: Lister,
+    paths: Iterable[str],
+    since: dt.datetime | None,
+    *,
+    versions: Mapping[str, str] | None = None,
+    current: Collection[str] = (),
+) -> Search:
+    """The newest article carrying each post's marker, reading newest first down to `since`.
+
+    With `versions` (path -> content hash) and `current` (every post path in the repository),
+    an article whose marker names a path that is no post any more is matched to the one post
+    looked for with the same content: a post renamed while the state file was lost.
+    """
+    wanted = list(paths)
+    match = _Matcher(wanted, versions or {}, current)
     oldest = (since - SKEW).timestamp() if since else None
     found: dict[str, Found] = {}
     pages = 0
-    while pages < MAX_PAGES and len(found) < len(keys):
+    while pages < MAX_PAGES and len(found) < len(wanted):
         listing = list_page(pages * PAGE, PAGE)
         pages += 1
         for item in listing.items:
             if oldest is not None and int(item.get("update_time", 0)) < oldest:
                 return Search(found, pages)
-            _collect(item, keys, found)
+            _collect(item, match, found)
         if not listing.items or pages * PAGE >= listing.total_count:
             break
     return Search(found, pages)
 
 
-def _collect(item: Mapping[str, Any], keys: Mapping[str, str], found: dict[str, Found]) -> None:
+class _Matcher:
+    """Which post looked for, if any, an article's marker stands for (and whether by content)."""
+
+    def __init__(self, paths: list[str], versions: Mapping[str, str], current: Collection[str]):
+        self.by_post = {marker.post_key(p): p for p in paths}
+        self.taken = {marker.post_key(p) for p in current} | set(self.by_post)
+        contents: dict[str, list[str]] = {}
+        for path in paths:
+            if path in versions:
+                contents.setdefault(versions[path][: marker.CONTENT_DIGITS], []).append(path)
+        self.by_content = {c: found[0] for c, found in contents.items() if len(found) == 1}
+
+    def __call__(self, mark: marker.Marker) -> tuple[str | None, bool]:
+        path = self.by_post.get(mark.post)
+        if path is not None:
+            return path, False
+        if mark.post and mark.post not in self.taken:
+            return self.by_content.get(mark.content), True
+        return None, False
+
+
+def _collect(item: Mapping[str, Any], match: _Matcher, found: dict[str, Found]) -> None:
     articles: list[dict[str, Any]] = item.get("content", {}).get("news_item", [])
     if len(articles) != 1:
         # A post of its own is always a one-article draft; an article inside a multi-article
@@ -110,7 +150,7 @@ def _collect(item: Mapping[str, Any], keys: Mapping[str, str], found: dict[str, 
     key = str(item.get("media_id") or item.get("article_id") or "")
     for index, article in enumerate(articles):
         for mark in marker.markers_in(str(article.get("content", ""))):
-            path = keys.get(mark.post)
+            path, renamed = match(mark)
             if path is not None and path not in found:  # newest first: keep the first seen
                 found[path] = Found(
                     key,
@@ -118,6 +158,7 @@ def _collect(item: Mapping[str, Any], keys: Mapping[str, str], found: dict[str, 
                     str(article.get("url", "")),
                     mark.content,
                     int(item.get("update_time", 0)),
+                    renamed,
                 )
 
 

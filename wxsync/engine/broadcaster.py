@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from wxsync.config import Settings
 from wxsync.engine.messenger import MessageWork
+from wxsync.engine.once import Desk, Writer
 from wxsync.engine.publisher import PostFailed
 from wxsync.engine.state import (
     DRAFTED,
@@ -49,26 +49,11 @@ def sends_on(state: State, day: dt.date, zone: ZoneInfo) -> int:
     )
 
 
-class Broadcaster:
-    def __init__(
-        self,
-        client: WeChatClient,
-        state: State,
-        save: Callable[[], None],
-        *,
-        lock: threading.RLock,
-        settings: Settings,
-        progress: Callable[[str], None],
-        now: Callable[[], dt.datetime],
-    ) -> None:
-        self.client = client
-        self.state = state
-        self._save = save
-        self._lock = lock
-        self.settings = settings
-        self.progress = progress
+class Broadcaster(Writer):
+    def __init__(self, desk: Desk, *, now: Callable[[], dt.datetime]) -> None:
+        super().__init__(desk)
         self.now = now
-        self.zone = ZoneInfo(settings.timezone)
+        self.zone = ZoneInfo(desk.settings.timezone)
         self.blocked = ""  # why this account cannot mass-send (48001), once known
         self.quota_spent = False  # WeChat said 45028 during this run
 
@@ -87,9 +72,7 @@ class Broadcaster:
         record = work.record
         resuming = record.intent is not None and record.intent.op == "sendall"
         if self.blocked:
-            with self._lock:
-                record.fail(self.blocked, code=48001, transient=False)
-                self._save()
+            self.fail_for_good(record, self.blocked, code=48001)
             work.say(DRAFTED, self.blocked)
             return False
         if not resuming and self._quota_left() <= 0:
@@ -98,41 +81,40 @@ class Broadcaster:
         clientmsgid = (
             record.intent.clientmsgid if resuming and record.intent else work.message.clientmsgid()
         )
-        with self._lock:
-            record.intent = Intent(
-                op="sendall",
-                hash=work.message.hash,
-                title=record.title,
-                at=record.intent.at if resuming and record.intent else now_iso(),
-                media_id=record.media_id,
-                clientmsgid=clientmsgid,
-            )
-            self._save()
+        intent = Intent(
+            op="sendall",
+            hash=work.message.hash,
+            title=record.title,
+            at=record.intent.at if resuming and record.intent else now_iso(),
+            media_id=record.media_id,
+            clientmsgid=clientmsgid,
+        )
         broadcast = self.settings.broadcast
-        self.progress(f"message {work.message.key}: mass-sending")
         try:
-            sent = self.client.send_all(
-                record.media_id,
-                clientmsgid=clientmsgid,
-                tag_id=broadcast.tag_id,
-                ignore_reprint=broadcast.ignore_reprint,
+            sent = self.call_once(
+                record,
+                intent,
+                partial(
+                    self.client.send_all,
+                    record.media_id,
+                    clientmsgid=clientmsgid,
+                    tag_id=broadcast.tag_id,
+                    ignore_reprint=broadcast.ignore_reprint,
+                ),
+                announce=f"message {work.message.key}: mass-sending",
+                # 45066 (the same clientmsgid too soon): it may have gone out, as with no answer.
+                keep=(RateLimitedError,),
             )
         except (AmbiguousResultError, RateLimitedError):
-            # No answer, or 45066 (the same clientmsgid too soon): it may have gone out. The
-            # intent stays; the next run repeats the same clientmsgid, which cannot send twice.
+            # The intent stays; the next run repeats the same clientmsgid, which cannot send twice.
             work.say(SENDING, "the mass send got no clear answer; the next run checks it")
             return False
         except BroadcastQuotaError:
-            with self._lock:
-                record.intent = None
             self.quota_spent = True
             self._queue(work)
             return False
         except PermissionDeniedError as error:
-            with self._lock:
-                record.intent = None
-                record.fail(error.advice, code=error.code, transient=False)
-                self._save()
+            self.fail_for_good(record, error.advice, code=error.code)
             if not self.blocked:
                 self.progress(f"mass sending is not possible: {error.advice}")
             self.blocked = error.advice
@@ -140,16 +122,12 @@ class Broadcaster:
             return False
         except InvalidMediaError:
             with self._lock:
-                record.intent, record.media_id, record.posts = None, "", []
+                record.media_id, record.posts = "", []
                 self._save()
             raise PostFailed(
                 "the draft disappeared from WeChat before it was sent; the next run recreates it",
                 transient=True,
             ) from None
-        except WxsyncError:
-            with self._lock:
-                record.intent = None
-            raise
         self._sent(work, sent.msg_id, clientmsgid)
         if sent.repeated:
             log.info("%s: WeChat had already sent it (45065); adopted", work.message.key)

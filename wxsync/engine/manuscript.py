@@ -208,14 +208,38 @@ def examine(
             site = detect(settings.root, settings.site)
         return _examine(path, settings, index, renderer, fingerprint, site=site, links=links)
     except Exception as exc:  # one post's failure must not end the run
-        return crashed(path, source_id, fingerprint, exc)
+        generator = site.generator if site else ""
+        line = crash_line(settings, path, renderer, generator)
+        return crashed(path, source_id, fingerprint, exc, line)
 
 
-def crashed(path: str, source_id: str, fingerprint: str, exc: Exception) -> Manuscript:
+def crash_line(settings: Settings, path: str, renderer: Renderer, generator: str) -> int:
+    """The line of the block that makes rendering fail on its own, else 1 (the file)."""
+    from wxsync.render.locate import failing_block
+
+    try:
+        loaded = load_post(
+            settings.root,
+            path,
+            default_author=settings.author,
+            timezone=settings.timezone,
+            generator=generator,
+        )
+        if loaded.post is None:
+            return 1
+        offset = failing_block(renderer.render, loaded.post.body)
+    except Exception:  # finding the line is a courtesy; the error is reported either way
+        return 1
+    return 1 if offset is None else loaded.post.body_line + offset
+
+
+def crashed(
+    path: str, source_id: str, fingerprint: str, exc: Exception, line: int = 1
+) -> Manuscript:
     """The manuscript of a post that wxsync failed on: no post, one error, a stable hash."""
     from wxsync.errors import describe_crash
 
-    problem = Problem(path, 1, describe_crash(exc))
+    problem = Problem(path, line, describe_crash(exc))
     content_hash = _digest({"md": source_id, "render": fingerprint, "crashed": True})
     return Manuscript(path, None, source_id, content_hash, problems=(problem,))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from wxsync.engine.parts import MAX_PARTS
 from wxsync.engine.plan import Kind, PostFacts
-from wxsync.engine.state import SENDING, MessageRecord
+from wxsync.engine.state import SENDING, MessageRecord, blocked_by
 
 MAX_ARTICLES = MAX_PARTS  # a message holds 1 to 8 articles
 _LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -164,7 +164,7 @@ def plan_message(
     if record.publish_id:
         return act(Kind.RESUME, "publishing started earlier; checking on it")
     same_layout = record.posts == message.paths and record.parts == message.parts
-    blocked = _blocked(message, record, retry)
+    blocked = _blocked(message, record, mode, retry)
     if blocked:
         return act(Kind.NOTHING, blocked)
     if record.media_id and same_layout:
@@ -207,17 +207,15 @@ def _finished(message: Message, record: MessageRecord) -> tuple[Kind, str] | Non
     return None
 
 
-def _blocked(message: Message, record: MessageRecord, retry: bool) -> str:
+def _blocked(message: Message, record: MessageRecord, mode: str, retry: bool) -> str:
     """Why an unchanged message that failed for good last time is left alone ("" if it is not).
 
     Like a post: a permanent failure (WeChat refused the content, no permission to publish or
-    mass-send) is not repeated on every run, only when the message changes or with --retry.
+    mass-send) is not repeated on every run, only when the message changes, the mode a refused
+    permission was asked for changes, or with --retry.
     """
-    error = record.error
+    reason = blocked_by(record.error, mode, retry)
     unchanged = record.posts == message.paths and record.hashes == [p.hash for p in message.posts]
-    if not error or error.get("kind") != "permanent" or retry or not unchanged:
+    if not reason or not unchanged:
         return ""
-    return (
-        f"failed last time and unchanged since ({error.get('message', '')}); change it or run "
-        "with --retry"
-    )
+    return f"failed last time and unchanged since ({reason}); change it or run with --retry"

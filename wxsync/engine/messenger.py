@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from wxsync.engine.manuscript import CONTENT_CHAR_LIMIT, Manuscript, fit_article
 from wxsync.engine.marker import mark, marker_for
 from wxsync.engine.messages import Message, MessageAction
+from wxsync.engine.once import Writer
 from wxsync.engine.publisher import PostFailed, Publisher
 from wxsync.engine.state import (
     DRAFTED,
@@ -28,7 +28,6 @@ from wxsync.engine.state import (
     PUBLISHING,
     Intent,
     MessageRecord,
-    State,
     now_iso,
     parse_iso,
 )
@@ -37,7 +36,7 @@ from wxsync.report import Outcome
 
 if TYPE_CHECKING:
     from wxsync.engine.uploader import Job, Uploaded
-    from wxsync.wechat.client import Article, WeChatClient
+    from wxsync.wechat.client import Article
 
 log = logging.getLogger("wxsync.engine.messenger")
 
@@ -59,23 +58,11 @@ class MessageWork:
                 outcome.url = url
 
 
-class Messenger:
-    def __init__(
-        self,
-        client: WeChatClient,
-        state: State,
-        save: Callable[[], None],
-        *,
-        lock: threading.RLock,
-        publisher: Publisher,
-        progress: Callable[[str], None],
-    ) -> None:
-        self.client = client
-        self.state = state
-        self._save = save
-        self._lock = lock
+class Messenger(Writer):
+    def __init__(self, publisher: Publisher) -> None:
+        """Messages are written like posts: with the publisher's desk, renderer and publishing."""
+        super().__init__(publisher.desk)
         self.publisher = publisher
-        self.progress = progress
 
     # -- drafts ----------------------------------------------------------------------------------
 
@@ -113,27 +100,20 @@ class Messenger:
 
         message, record = work.message, work.record
         head = message.posts[0]
-        with self._lock:
+        with self._lock:  # saved with the intent
             if record.media_id:
                 record.stale = [*record.stale, record.media_id]
             record.media_id = ""
             record.posts, record.parts = message.paths, message.parts
             record.hashes = [p.hash for p in message.posts]
-            record.intent = Intent(
-                op="draft_add", hash=head.hash, title=articles[0].title, at=now_iso()
-            )
             record.touch()
-            self._save()
+        intent = Intent(op="draft_add", hash=head.hash, title=articles[0].title, at=now_iso())
         try:
-            media_id = self.client.add_draft(articles)
+            media_id = self.call_once(record, intent, partial(self.client.add_draft, articles))
         except AmbiguousResultError:
             if self.reconcile(record):
                 self._drafted(work, record.media_id)
                 return
-            raise
-        except WxsyncError:
-            with self._lock:
-                record.intent = None
             raise
         with self._lock:
             record.media_id, record.intent = media_id, None
@@ -219,41 +199,24 @@ class Messenger:
         from wxsync.wechat.errors import AmbiguousResultError, PermissionDeniedError
 
         record = work.record
-        if self.publisher._publish_blocked:
-            with self._lock:
-                record.fail(self.publisher._publish_blocked, code=48001, transient=False)
-                self._save()
-            work.say(DRAFTED, self.publisher._publish_blocked)
+        if refused := self.publisher.publishing_refused(record):
+            work.say(DRAFTED, refused)
             return False
-        with self._lock:
-            record.intent = Intent(
-                op="submit",
-                hash=work.message.posts[0].hash,
-                title=record.title,
-                at=now_iso(),
-                media_id=record.media_id,
-            )
-            self._save()
-        self.progress(f"message {work.message.key}: publishing")
         try:
-            publish_id = self.client.submit_publish(record.media_id)
+            publish_id = self.publisher.submit_draft(
+                record,
+                content_hash=work.message.posts[0].hash,
+                media_id=record.media_id,
+                label=f"message {work.message.key}",
+            )
         except AmbiguousResultError:
             work.say(PUBLISHING, "the publish request got no answer; the next run checks")
             return False
         except PermissionDeniedError as error:
-            with self._lock:
-                record.intent = None
-                record.fail(error.advice, code=error.code, transient=False)
-                self._save()
-            if not self.publisher._publish_blocked:
-                self.progress(f"kept as drafts: {error.advice}")
-            self.publisher._publish_blocked = error.advice
+            # The first refusal of the run: later submits are refused above, without a call.
+            self.progress(f"kept as drafts: {error.advice}")
             work.say(DRAFTED, error.advice)
             return False
-        except WxsyncError:
-            with self._lock:
-                record.intent = None
-            raise
         with self._lock:
             record.publish_id, record.intent, record.status = publish_id, None, PUBLISHING
             record.touch()

@@ -90,15 +90,7 @@ class Outbox:
     def messenger(self) -> Messenger:
         """Made on first use: a run with nothing to send needs no client, nor credentials."""
         if self._messenger is None:
-            engine = self.engine
-            self._messenger = Messenger(
-                engine.client,
-                engine.state,
-                engine._save,
-                lock=engine._lock,
-                publisher=engine.publisher,
-                progress=engine.progress,
-            )
+            self._messenger = Messenger(self.engine.publisher)
         return self._messenger
 
     @property

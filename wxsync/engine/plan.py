@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wxsync.engine.state import PUBLISHED, PostRecord, State
+from wxsync.engine.state import PUBLISHED, PostRecord, State, blocked_by
 
 
 class Kind(StrEnum):
@@ -162,15 +162,10 @@ def _plan_post(
 
 def _blocked(record: PostRecord, current_hash: str, settings: PlanSettings) -> str:
     """Why an unchanged post that failed for good last time is left alone ("" if it is not)."""
-    error = record.error
-    if (
-        not error
-        or error.get("kind") != "permanent"
-        or settings.retry
-        or current_hash != record.hash
-    ):
+    reason = blocked_by(record.error, settings.mode, settings.retry)
+    if not reason or current_hash != record.hash:
         return ""
-    return f"failed last time and unchanged since ({error.get('message', '')}); change it or run with --retry"
+    return f"failed last time and unchanged since ({reason}); change it or run with --retry"
 
 
 def _plan_removed(path: str, record: PostRecord, settings: PlanSettings) -> Action:

@@ -9,14 +9,13 @@ found and finished by `reconcile.py` instead of being repeated.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
-from wxsync.config import Settings
 from wxsync.engine.manuscript import (
     CONTENT_BYTE_LIMIT,
     CONTENT_CHAR_LIMIT,
@@ -25,6 +24,7 @@ from wxsync.engine.manuscript import (
     line_of,
 )
 from wxsync.engine.marker import mark, marker_for
+from wxsync.engine.once import Desk, Record, Writer
 from wxsync.engine.plan import Action, Kind
 from wxsync.engine.state import (
     DRAFTED,
@@ -33,7 +33,6 @@ from wxsync.engine.state import (
     PUBLISHING,
     Intent,
     PostRecord,
-    State,
     now_iso,
 )
 from wxsync.errors import ConfigError, WxsyncError
@@ -42,7 +41,7 @@ from wxsync.report import Outcome
 if TYPE_CHECKING:
     from wxsync.engine.uploader import Job, Uploaded
     from wxsync.render import Renderer
-    from wxsync.wechat.client import Article, WeChatClient
+    from wxsync.wechat.client import Article
 
 log = logging.getLogger("wxsync.engine.publisher")
 
@@ -123,32 +122,22 @@ def is_transient(error: WxsyncError) -> bool:
     )
 
 
-class Publisher:
+class Publisher(Writer):
     def __init__(
         self,
-        client: WeChatClient,
-        state: State,
-        save: Callable[[], None],
+        desk: Desk,
         *,
-        lock: threading.RLock,
-        settings: Settings,
         renderer: Renderer,
         halt: Halt,
-        progress: Callable[[str], None],
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         poll_delay: float = 0.5,
         reupload: Callable[[Work], dict[Job, Uploaded | WxsyncError]] | None = None,
     ) -> None:
+        super().__init__(desk)
         self._reupload = reupload
-        self.client = client
-        self.state = state
-        self._save = save
-        self._lock = lock
-        self.settings = settings
         self.renderer = renderer
         self.halt = halt
-        self.progress = progress
         self.clock, self.sleep, self.poll_delay = clock, sleep, poll_delay
         self._publish_blocked = ""
 
@@ -214,21 +203,13 @@ class Publisher:
             else:
                 self._drafted(record, record.draft_media_id, manuscript.hash, outcome)
                 return
-        with self._lock:
-            record.intent = Intent(
-                op="draft_add", hash=manuscript.hash, title=article.title, at=now_iso()
-            )
-            self._save()
+        intent = Intent(op="draft_add", hash=manuscript.hash, title=article.title, at=now_iso())
         try:
-            media_id = self.client.add_draft([article])
+            media_id = self.call_once(record, intent, partial(self.client.add_draft, [article]))
         except AmbiguousResultError:
             if self._reconcile_now(record):
                 outcome.status = DRAFTED
                 return
-            raise
-        except WxsyncError:
-            with self._lock:
-                record.intent = None  # WeChat answered: nothing was created
             raise
         self._drafted(record, media_id, manuscript.hash, outcome)
 
@@ -352,6 +333,38 @@ class Publisher:
             pic_crop_235_1=options.cover_crop,
         )
 
+    def publishing_refused(self, record: Record) -> str:
+        """Why this account may not publish (48001 earlier in this run), recorded on `record`;
+        "" while it may."""
+        if self._publish_blocked:
+            self.fail_for_good(record, self._publish_blocked, code=48001)
+        return self._publish_blocked
+
+    def submit_draft(self, record: Record, *, content_hash: str, media_id: str, label: str) -> str:
+        """Submit a draft for publishing, recording the intent first; the publish job's id.
+
+        Raises what WeChat answered. A lost answer (AmbiguousResultError) leaves the intent for
+        the next run to check. An account that may not publish (PermissionDeniedError, 48001)
+        is recorded on `record` for good, and the rest of the run is refused without asking
+        (`publishing_refused`): the drafts stay.
+        """
+        from wxsync.wechat.errors import PermissionDeniedError
+
+        intent = Intent(
+            op="submit", hash=content_hash, title=record.title, at=now_iso(), media_id=media_id
+        )
+        try:
+            return self.call_once(
+                record,
+                intent,
+                partial(self.client.submit_publish, media_id),
+                announce=f"{label}: publishing",
+            )
+        except PermissionDeniedError as error:
+            self.fail_for_good(record, error.advice, code=error.code)
+            self._publish_blocked = error.advice
+            raise
+
     def submit(self, path: str, record: PostRecord, outcome: Outcome) -> None:
         from wxsync.wechat.errors import (
             AmbiguousResultError,
@@ -359,24 +372,13 @@ class Publisher:
             PermissionDeniedError,
         )
 
-        if self._publish_blocked:
-            with self._lock:
-                record.fail(self._publish_blocked, code=48001, transient=False)
-                self._save()
-            outcome.status, outcome.message = DRAFTED, self._publish_blocked
+        if refused := self.publishing_refused(record):
+            outcome.status, outcome.message = DRAFTED, refused
             return
-        with self._lock:
-            record.intent = Intent(
-                op="submit",
-                hash=record.draft_hash,
-                title=record.title,
-                at=now_iso(),
-                media_id=record.draft_media_id,
-            )
-            self._save()
-        self.progress(f"{path}: publishing")
         try:
-            publish_id = self.client.submit_publish(record.draft_media_id)
+            publish_id = self.submit_draft(
+                record, content_hash=record.draft_hash, media_id=record.draft_media_id, label=path
+            )
         except AmbiguousResultError:
             outcome.status = PUBLISHING
             outcome.message = (
@@ -384,26 +386,17 @@ class Publisher:
             )
             return
         except PermissionDeniedError as error:
-            with self._lock:
-                record.intent = None
-                record.fail(error.advice, code=error.code, transient=False)
-                self._save()
-            self._publish_blocked = error.advice
             outcome.status, outcome.message = DRAFTED, error.advice
             self.progress(f"{path}: kept as a draft: {error.advice}")
             return
         except InvalidMediaError:
             with self._lock:
-                record.intent, record.draft_media_id, record.draft_hash = None, "", ""
+                record.draft_media_id, record.draft_hash = "", ""
                 self._save()
             raise PostFailed(
                 "the draft disappeared from WeChat before publishing; the next run recreates it",
                 transient=True,
             ) from None
-        except WxsyncError:
-            with self._lock:
-                record.intent = None
-            raise
         with self._lock:
             record.publish_id, record.publish_hash = publish_id, record.draft_hash
             record.intent, record.error = None, None

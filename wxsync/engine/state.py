@@ -118,13 +118,9 @@ class PostRecord(_Versioned):
     previewed: str = ""  # the draft version last sent to `preview_to`
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "parts" and value == 1:
-                continue
-            if f.name == "status" or value not in (None, "", [], {}, False):
-                data[f.name] = value.__dict__ if isinstance(value, Intent) else value
+        data = _record_json(self)
+        if self.parts == 1:
+            del data["parts"]
         return data
 
     @classmethod
@@ -134,13 +130,10 @@ class PostRecord(_Versioned):
             values["intent"] = Intent(**_checked(Intent, values["intent"], "intent."))
         return _restored(cls, values)
 
-    def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
-        self.error = {
-            "message": message,
-            "kind": "transient" if transient else "permanent",
-            "at": now_iso(),
-            **({"code": code} if code is not None else {}),
-        }
+    def fail(
+        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
+    ) -> None:
+        self.error = _failure(message, code=code, transient=transient, mode=mode)
         self.touch()
 
     def touch(self) -> None:
@@ -179,12 +172,7 @@ class MessageRecord(_Versioned):
     updated_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "status" or value not in (None, "", [], {}, False):
-                data[f.name] = value.__dict__ if isinstance(value, Intent) else value
-        return data
+        return _record_json(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageRecord:
@@ -194,17 +182,52 @@ class MessageRecord(_Versioned):
             values["intent"] = Intent(**values["intent"])
         return cls(**values)
 
-    def fail(self, message: str, *, code: int | None = None, transient: bool) -> None:
-        self.error = {
-            "message": message,
-            "kind": "transient" if transient else "permanent",
-            "at": now_iso(),
-            **({"code": code} if code is not None else {}),
-        }
+    def fail(
+        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
+    ) -> None:
+        self.error = _failure(message, code=code, transient=transient, mode=mode)
         self.touch()
 
     def touch(self) -> None:
         self.updated_at = now_iso()
+
+
+PERMISSION_DENIED = 48001  # WeChat's "api unauthorized": this account may not do what was asked
+
+
+def _record_json(record: PostRecord | MessageRecord) -> dict[str, Any]:
+    """A post's or message's record as the state file holds it: empty fields left out (the
+    status always kept), the intent as a plain object."""
+    data: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name == "status" or value not in (None, "", [], {}, False):
+            data[f.name] = value.__dict__ if isinstance(value, Intent) else value
+    return data
+
+
+def _failure(message: str, *, code: int | None, transient: bool, mode: str) -> dict[str, Any]:
+    """The `error` a failed record keeps; `transient` ones are simply tried again next run.
+
+    `mode` is the configured mode the failure happened in: a refusal of permission (48001) is
+    about what that mode asked for, so it no longer holds once the mode is changed.
+    """
+    return {
+        "message": message,
+        "kind": "transient" if transient else "permanent",
+        "at": now_iso(),
+        **({"code": code} if code is not None else {}),
+        **({"mode": mode} if mode else {}),
+    }
+
+
+def blocked_by(error: dict[str, Any] | None, mode: str, retry: bool) -> str:
+    """The message of a permanent failure that still holds in `mode` ("" if none does)."""
+    if not error or error.get("kind") != "permanent" or retry:
+        return ""
+    if error.get("code") == PERMISSION_DENIED and error.get("mode", mode) != mode:
+        return ""  # refused what another mode asked for
+    return str(error.get("message", ""))
 
 
 @dataclass

@@ -36,6 +36,7 @@ from wxsync.engine.manuscript import (
     render_options,
 )
 from wxsync.engine.messages import Message, MessageAction, group, plan_message
+from wxsync.engine.once import Desk
 from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan, waves
 from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.engine.sources import SourceIndex
@@ -439,35 +440,25 @@ class Engine:
         if self._broadcaster is None:
             from wxsync.engine.broadcaster import Broadcaster
 
-            self._broadcaster = Broadcaster(
-                self.client,
-                self.state,
-                self._save,
-                lock=self._lock,
-                settings=self.settings,
-                progress=self.progress,
-                now=self.now,
-            )
+            self._broadcaster = Broadcaster(self._desk(), now=self.now)
         return self._broadcaster
 
     @property
     def publisher(self) -> Publisher:
         if self._publisher is None:
             self._publisher = Publisher(
-                self.client,
-                self.state,
-                self._save,
-                lock=self._lock,
-                settings=self.settings,
+                self._desk(),
                 renderer=self.renderer,
                 halt=self.halt,
-                progress=self.progress,
                 clock=self.clock,
                 sleep=self.sleep,
                 poll_delay=self.poll_delay,
                 reupload=lambda work: self._upload_images([work]),
             )
         return self._publisher
+
+    def _desk(self) -> Desk:
+        return Desk(self.client, self.state, self._save, self._lock, self.settings, self.progress)
 
     def _save(self) -> None:
         with self._lock:
@@ -527,14 +518,7 @@ class Engine:
     def _reconcile_messages(self) -> None:
         from wxsync.engine.messenger import Messenger
 
-        messenger = Messenger(
-            self.client,
-            self.state,
-            self._save,
-            lock=self._lock,
-            publisher=self.publisher,
-            progress=self.progress,
-        )
+        messenger = Messenger(self.publisher)
         for key, record in self.state.message_intents():
             if record.intent is None or record.intent.op == "sendall":
                 continue  # a mass send is settled by repeating it with the same clientmsgid
@@ -570,13 +554,22 @@ class Engine:
         hashes = {f.path: f.hash for f in facts}
         client = self.client  # no credentials is a configuration error: let it stop the run
         self.progress(f"looking on WeChat for earlier copies of {len(creating)} new posts")
+        current = [f.path for f in facts]
         try:
             try:
-                articles = adopt.search(client.list_published, creating, since).found
+                articles = adopt.search(
+                    client.list_published, creating, since, versions=hashes, current=current
+                ).found
             except PermissionDeniedError:
                 articles = {}  # no publishing permission: nothing was ever published by the API
             rest = [p for p in creating if p not in articles]
-            drafts = adopt.search(client.list_drafts, rest, since).found if rest else {}
+            drafts = (
+                adopt.search(
+                    client.list_drafts, rest, since, versions=hashes, current=current
+                ).found
+                if rest
+                else {}
+            )
         except WxsyncError as error:
             if not self.halt.check(error):
                 reason = (
@@ -585,6 +578,12 @@ class Engine:
                 )
                 self._unsearched = dict.fromkeys(creating, reason)
             return False
+        # What a record still holds is that record's, whatever a marker says.
+        claimed = {
+            i for r in self.state.posts.values() for i in (r.article_id, r.draft_media_id) if i
+        }
+        articles = {p: f for p, f in articles.items() if f.id not in claimed}
+        drafts = {p: f for p, f in drafts.items() if f.id not in claimed}
         with self._lock:
             for path, found in articles.items():
                 adopt.adopt_article(self.state.post(path), found, hashes[path])
@@ -594,6 +593,8 @@ class Engine:
                 self._save()
         for path in sorted({*articles, *drafts}):
             what = "a published article" if path in articles else "a draft"
+            if (articles.get(path) or drafts[path]).renamed:
+                what += " (under another file name, same content)"
             self._adopted[path] = what
             self.progress(
                 f"{path}: adopted {what} an earlier run made (its state file never reached "

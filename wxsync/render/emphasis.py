@@ -15,6 +15,7 @@ run that still pairs with nothing, so `wxsync check` can point at it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,8 @@ Token = dict[str, Any]
 # Escaped `\*` and `\_` are kept as these until the end, so they can never pair.
 _ESCAPED = {"*": "\ue010", "_": "\ue011"}
 _UNESCAPE = str.maketrans({v: k for k, v in _ESCAPED.items()})
+# A delimiter run: consecutive `*`, or consecutive `_` (a mixed `*_` is two runs).
+_RUN = re.compile(r"\*+|_+")
 _OBJECT = "\ufffc"  # stands for a non-text token (code span, link, image) next to a run
 
 
@@ -117,19 +120,11 @@ def _split(tokens: list[Token]) -> tuple[list[Token], list[_Run]]:
             continue
         raw = token["raw"]
         start = 0
-        position = 0
-        while position < len(raw):
-            char = raw[position]
-            if char not in "*_":
-                position += 1
-                continue
-            end = position
-            while end < len(raw) and raw[end] == char:
-                end += 1
-            if position > start:
-                parts.append({"type": "text", "raw": raw[start:position]})
-            parts.append({"type": "text", "raw": raw[position:end], "_run": True})
-            start = position = end
+        for run in _RUN.finditer(raw):
+            if run.start() > start:
+                parts.append({"type": "text", "raw": raw[start : run.start()]})
+            parts.append({"type": "text", "raw": run.group(), "_run": True})
+            start = run.end()
         if start < len(raw):
             parts.append({"type": "text", "raw": raw[start:]})
     runs = []

@@ -8,7 +8,10 @@ renderer tries the richest form that fits, one rung at a time:
 2. "lighter code style": only comments, strings and keywords keep a colour;
 3. "plain code": code blocks without colours;
 4. "formulas as PNG": plain code, and formulas that would not fit as SVG become images
-   (only when `math` is `auto`, the default; `svg` means the writer asked for no images).
+   (only when `math` is `auto`, the default; `svg` means the writer asked for no images);
+5. "unstyled raw HTML": all of the above, and the `style` attributes of HTML written
+   in the post are dropped (old blog exports colour code with one `<span style>` per token,
+   which alone can be three times the text).
 
 While math is `auto`, rungs 1-3 keep every formula as SVG: images are the last resort.
 
@@ -31,6 +34,10 @@ _LADDER: tuple[tuple[str, dict[str, object]], ...] = (
     ("lighter code style", {"code_highlight": "light"}),
     ("plain code", {"code_highlight": "plain"}),
     ("formulas as PNG", {"code_highlight": "plain", "math": "auto"}),
+    (
+        "unstyled raw HTML",
+        {"code_highlight": "plain", "math": "auto", "html_styles": False},
+    ),
 )
 STEPS: tuple[str, ...] = tuple(name for name, _changes in _LADDER)
 
@@ -50,17 +57,25 @@ class Fitted:
 
 
 def rungs(renderer: Renderer) -> list[tuple[str | None, Renderer]]:
-    """The renderers to try, richest first, each with the step name it stands for."""
+    """The renderers to try, richest first, each with the step name it stands for.
+
+    Without `math: auto` formulas stay as the writer chose, so a step that only differs in
+    its formulas is the same as the one before it and is left out.
+    """
     options = renderer.options
     auto_math = options.math == "auto"
     found: list[tuple[str | None, Renderer]] = [(None, renderer)]
+    seen = {options}
     for name, changes in _LADDER:
-        if "math" in changes and not auto_math:
-            continue
         wanted = dict(changes)
-        if auto_math and "math" not in wanted:
+        if not auto_math:
+            wanted.pop("math", None)
+        elif "math" not in wanted:
             wanted["math"] = "svg"
-        found.append((name, renderer.variant(**_differing(options, wanted))))
+        rung = renderer.variant(**_differing(options, wanted))
+        if rung.options not in seen:
+            seen.add(rung.options)
+            found.append((name, rung))
     return found
 
 

@@ -12,6 +12,7 @@ Class names here only select theme rules; they are removed once the CSS is inlin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape, unescape
@@ -42,6 +43,9 @@ MATH_OPEN, MATH_CLOSE = "\ue002", "\ue003"
 
 BULLETS = ("•", "◦", "▪")
 CHECKED, UNCHECKED = "☑", "☐"
+# What can make a list item's content wider than the screen: blocks that scroll, images,
+# formulas, and runs of 20+ non-space ASCII characters (a URL, a long identifier).
+_WIDE_CONTENT = re.compile(f"<pre|<table|<img|<svg|<figure|{MATH_OPEN}|[!-;=?-~]{{20,}}")
 # Tokens whose children are inline: while they render, display math must stay inline too.
 _INLINE_PARENTS = frozenset(
     {"paragraph", "heading", "block_text", "table_cell", "link", "alert_title"}
@@ -85,7 +89,7 @@ class WeChatHTMLRenderer(HTMLRenderer):
         self.options = options
         self.highlighter = highlighter
         self.session = Session()
-        self.sanitizer = HtmlSanitizer(self._raw_link, self._raw_image)
+        self.sanitizer = HtmlSanitizer(self._raw_link, self._raw_image, options.html_styles)
         self._list_depth = 0
         self._inline_context = 0
 
@@ -393,8 +397,17 @@ class WeChatHTMLRenderer(HTMLRenderer):
         return "".join(out)
 
     def _row(self, marker: str, content: str, depth: int) -> str:
+        """One list row: a flex line of marker column and content.
+
+        Two declarations are paid for only where they do something: a content column wider
+        than the screen needs `min-width:0` (class `lw`) to shrink and let its code or table
+        scroll; a marker wider than its column (`10.`) needs `flex:none` (class `lx`) so the
+        text cannot squeeze it.
+        """
         indent = f' style="margin-left:{depth * 1.5:g}em"' if depth else ""
+        wide_marker = " lx" if len(marker) > 2 else ""
+        wide_content = " lw" if _WIDE_CONTENT.search(content) else ""
         return (
-            f'<section class="li"{indent}><span class="lm">{marker}</span>'
-            f'<section class="lc">{content}</section></section>'
+            f'<section class="li"{indent}><span class="lm{wide_marker}">{marker}</span>'
+            f'<section class="lc{wide_content}">{content}</section></section>'
         )

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 # Bump when a change to the renderer changes its output for the same input: every post is then
 # re-published once, which is exactly what a visible change of look should cause.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 LINK_MODES = ("references", "keep", "strip")
 MATH_MODES = ("auto", "svg", "png")
@@ -50,6 +50,8 @@ class RenderOptions:
     tab_size: int = 4
     content_limit: int = CONTENT_LIMIT
     code_highlight: str = "full"
+    # False drops the `style` attributes of raw HTML written in the post (the ladder's last step).
+    html_styles: bool = True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import html
 import mimetypes
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,10 +20,15 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from wxsync.content.post import parse_post
+from wxsync.render.fit import Fitted, render_fitting
 from wxsync.render.math import PLACEHOLDER_PREFIX
 from wxsync.render.options import CONTENT_LIMIT
-from wxsync.render.renderer import Renderer
+from wxsync.render.renderer import Renderer, RenderError
 from wxsync.render.urls import scheme
+
+# How a post body becomes the article `sync` would publish: the fitting ladder, with the
+# limit the engine uses (the CLI passes the engine's own `fit_article`).
+Fit = Callable[[Renderer, str, Callable[[str], str]], Fitted]
 
 SKIPPED_DIRS = frozenset({"node_modules", "venv", "__pycache__", "site-packages"})
 PHONE_WIDTH = 375
@@ -36,6 +42,7 @@ body {{ margin: 0; background: #ededed; font-family: -apple-system, "PingFang SC
 .bar {{ max-width: 720px; margin: 0 auto; padding: 12px 16px; font-size: 13px; color: #555; }}
 .bar a {{ color: #576b95; }}
 .over {{ color: #c00; font-weight: 600; }}
+.step {{ color: #b26b00; }}
 .phone {{ width: {width}px; margin: 8px auto 40px; background: #fff; border-radius: 28px;
   box-shadow: 0 2px 24px rgba(0,0,0,.15); overflow: hidden; }}
 .notch {{ height: 28px; background: #f7f7f7; border-bottom: 1px solid #eee; }}
@@ -74,9 +81,12 @@ def find_posts(root: Path) -> list[Post]:
 class PreviewSite:
     """Renders pages for the preview server; independent of HTTP so it is easy to test."""
 
-    def __init__(self, root: Path, renderer: Renderer, generator: str = "") -> None:
+    def __init__(
+        self, root: Path, renderer: Renderer, generator: str = "", fit: Fit | None = None
+    ) -> None:
         self.root = root.resolve()
         self.generator = generator  # whose syntax to rewrite (see wxsync.content.syntax)
+        self.fit: Fit = fit or (lambda r, body, url: render_fitting(r, body, image_url=url))
         self.base = self.root if self.root.is_dir() else self.root.parent
         self.renderer = renderer
         self._generated: dict[str, bytes] = {}
@@ -113,22 +123,20 @@ class PreviewSite:
             body = f'<div class="bar over">{html.escape(message)}</div>'
             return _PAGE.format(title=html.escape(post.key), width=PHONE_WIDTH, body=body)
         document = loaded.post
-        result = self.renderer.render(
-            document.body, image_url=lambda src: self._image_url(post, src)
-        )
+        try:
+            fitted = self.fit(self.renderer, document.body, lambda src: self._image_url(post, src))
+        except RenderError as exc:
+            message = f"{post.key}:{document.body_line}: {exc}"
+            body = f'<div class="bar over">{html.escape(message)}</div>'
+            return _PAGE.format(title=html.escape(post.key), width=PHONE_WIDTH, body=body)
+        result = fitted.result
         with self._lock:
             self._generated.update(result.generated)
         title, author = document.title, document.author
-        length = len(result.html)
-        status = (
-            f'<span class="over">{length:,} characters: over WeChat\'s limit of '
-            f"{CONTENT_LIMIT:,}</span>"
-            if length >= CONTENT_LIMIT
-            else f"{length:,} characters of {CONTENT_LIMIT:,}"
-        )
         body = (
-            f'<div class="bar"><a href="/">all posts</a> · {html.escape(post.key)} · {status} · '
-            f"{result.text_length:,} text characters · {len(result.images)} image(s)</div>"
+            f'<div class="bar"><a href="/">all posts</a> · {html.escape(post.key)} · '
+            f"{fit_status(fitted)} · {result.text_length:,} text characters · "
+            f"{len(result.images)} image(s)</div>"
             f'<div class="phone"><div class="notch"></div><div class="screen">'
             f'<h1 class="title">{html.escape(title)}</h1>'
             f'<div class="meta">{html.escape(author)}</div>'
@@ -156,6 +164,21 @@ class PreviewSite:
         if not target.is_relative_to(self.base):
             return src
         return "/asset/" + quote(target.relative_to(self.base).as_posix())
+
+
+def fit_status(fitted: Fitted) -> str:
+    """The preview bar's length note: the size, and the ladder's step when one was taken."""
+    length = f"{fitted.result.wechat_length:,} characters of {CONTENT_LIMIT:,}"
+    if not fitted.fits:
+        return (
+            f'<span class="over">{length}: too long even in its plainest form; sync splits it '
+            "into a multi-article message (long_posts: split)</span>"
+        )
+    if fitted.step:
+        return (
+            f'{length} · <span class="step">rendered with {html.escape(fitted.step)} to fit</span>'
+        )
+    return length
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -30,6 +30,7 @@ from wxsync.bounded import MAX_HTML_DEPTH, html_depth
 from wxsync.errors import ConfigError, WxsyncError
 from wxsync.render.alerts import KINDS, alert_titles, rewrite_alerts
 from wxsync.render.code import NBSP, CodeHighlighter
+from wxsync.render.compact import compact_styles
 from wxsync.render.details import rewrite_details
 from wxsync.render.emphasis import CJKInlineParser
 from wxsync.render.markdown import (
@@ -238,7 +239,7 @@ class Renderer:
             html = self._inliner.inline_fragment(f'<section class="wx">{body}</section>', self._css)
             # Class names selected theme rules; WeChat applies no stylesheet, so they are dead
             # weight now. Literal no-break spaces cost one character instead of six.
-            html = _CLASS.sub("", html).replace("&nbsp;", NBSP)
+            html = compact_styles(_CLASS.sub("", html).replace("&nbsp;", NBSP))
             html = _STASH.sub(lambda m: session.stash[int(m.group(1))], html)
             html, generated = self._math_html(html, session)
             images = tuple(session.images) + tuple(

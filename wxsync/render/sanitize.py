@@ -54,6 +54,9 @@ _BAD_DECLARATION = re.compile(r"url\s*\(|expression|javascript:|behavior|binding
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\ufeff]")
 
 UrlPolicy = Callable[[str], "str | None"]
+# On the stack, a tag that was opened without being written (a `<span>` with nothing left to
+# say once its style is gone): its end tag is dropped too.
+_UNWRAPPED = "-"
 
 
 def clean_style(value: str) -> str:
@@ -74,10 +77,13 @@ class _Cleaner(HTMLParser):
         link: UrlPolicy,
         image: UrlPolicy,
         allowed: frozenset[str],
+        *,
         dropping: int = 0,
+        keep_styles: bool = True,
     ) -> None:
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
+        self.keep_styles = keep_styles
         self.out: list[str] = []
         self.stack = stack
         self.link = link
@@ -100,6 +106,10 @@ class _Cleaner(HTMLParser):
         rendered = self._attributes(tag, attrs)
         if rendered is None:
             return
+        if not rendered and not self.keep_styles and tag == "span":
+            if not closed:
+                self.stack.append(_UNWRAPPED + tag)
+            return
         self.out.append(f"<{tag}{rendered}>")
         if tag not in VOID_TAGS:
             self.stack.append(tag)
@@ -113,7 +123,7 @@ class _Cleaner(HTMLParser):
             if name not in GLOBAL_ATTRIBUTES and name not in allowed:
                 continue
             if name == "style":
-                value = clean_style(value)
+                value = clean_style(value) if self.keep_styles else ""
                 if not value:
                     continue
             elif name == "href":
@@ -135,17 +145,22 @@ class _Cleaner(HTMLParser):
         if tag in DROPPED_WITH_CONTENT:
             self.dropping = max(0, self.dropping - 1)
             return
-        if self.dropping or tag not in self.stack:
+        if self.dropping or (tag not in self.stack and _UNWRAPPED + tag not in self.stack):
             return
         while self.stack:
             open_tag = self.stack.pop()
-            self.out.append(f"</{open_tag}>")
-            if open_tag == tag:
+            self.out.append(closing(open_tag))
+            if open_tag.removeprefix(_UNWRAPPED) == tag:
                 break
 
     def handle_data(self, data: str) -> None:
         if not self.dropping:
             self.out.append(escape(_ZERO_WIDTH.sub("", data), quote=False))
+
+
+def closing(open_tag: str) -> str:
+    """The end tag for a stack entry (nothing for an unwrapped one)."""
+    return "" if open_tag.startswith(_UNWRAPPED) else f"</{open_tag}>"
 
 
 class HtmlSanitizer:
@@ -154,11 +169,17 @@ class HtmlSanitizer:
     Inline raw HTML arrives one tag at a time (`<span style=...>`, then Markdown text, then
     `</span>`), so the sanitiser keeps the open inline tags on a stack and `close_inline()`
     closes whatever an author left open at the end of a paragraph.
+
+    With `keep_styles` False (the fitting ladder's last step) the author's `style` attributes
+    are dropped and the `<span>`s left with nothing to say are unwrapped: old blog exports
+    colour code one token per `<span style>`, which alone can take an article past WeChat's
+    limit.
     """
 
-    def __init__(self, link: UrlPolicy, image: UrlPolicy) -> None:
+    def __init__(self, link: UrlPolicy, image: UrlPolicy, keep_styles: bool = True) -> None:
         self._link = link
         self._image = image
+        self._keep_styles = keep_styles
         self._inline_stack: list[str] = []
         self._inline_dropping = 0
 
@@ -170,15 +191,22 @@ class HtmlSanitizer:
     def block(self, html: str) -> str:
         """Clean a whole HTML block; the result is balanced."""
         stack: list[str] = []
-        cleaner = _Cleaner(stack, self._link, self._image, ALLOWED_TAGS)
+        cleaner = _Cleaner(
+            stack, self._link, self._image, ALLOWED_TAGS, keep_styles=self._keep_styles
+        )
         cleaner.feed(html)
         cleaner.close()
-        return "".join(cleaner.out) + "".join(f"</{tag}>" for tag in reversed(stack))
+        return "".join(cleaner.out) + "".join(closing(tag) for tag in reversed(stack))
 
     def inline(self, html: str) -> str:
         """Clean one inline tag (or comment); open tags stay open until `close_inline()`."""
         cleaner = _Cleaner(
-            self._inline_stack, self._link, self._image, INLINE_TAGS, self._inline_dropping
+            self._inline_stack,
+            self._link,
+            self._image,
+            INLINE_TAGS,
+            dropping=self._inline_dropping,
+            keep_styles=self._keep_styles,
         )
         cleaner.feed(html)
         cleaner.close()
@@ -190,6 +218,6 @@ class HtmlSanitizer:
         self._inline_dropping = 0
         if not self._inline_stack:
             return ""
-        closing = "".join(f"</{tag}>" for tag in reversed(self._inline_stack))
+        closed = "".join(closing(tag) for tag in reversed(self._inline_stack))
         self._inline_stack.clear()
-        return closing
+        return closed

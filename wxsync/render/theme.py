@@ -5,7 +5,8 @@ A theme sets the inherited properties (font, size, colour, line height) once, on
 attribute short, which is what lets long articles fit WeChat's 20,000-character limit.
 
 Class names used by the renderer, for theme and user CSS authors:
-`wx` root; `li` list row, `lm` its marker, `lc` its content; `cb` code block (`pre`), `cl` its
+`wx` root; `li` list row, `lm` its marker (`lx` when wider than its column), `lc` its content
+(`lw` when it holds something that may be wider than the screen); `cb` code block (`pre`), `cl` its
 language label (inside the block), `cw` its window bar (`code_window`); `ic` inline code; `tw` table wrapper; `mb` display formula; `mi` display formula
 inside a paragraph; `rh` heading of the references and footnotes; `rl` references list; `fn`
 footnotes; `rf` reference mark; `fr` footnote mark; `al` alert box, `an`/`ap`/`ai`/`aw`/`ac`

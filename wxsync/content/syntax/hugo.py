@@ -137,7 +137,6 @@ def _figure(code: Shortcode) -> str:
         alt=code.arg("alt"),
         caption=caption,
         width=code.arg("width"),
-        height=code.arg("height"),
     )
 
 

@@ -234,7 +234,8 @@ def _image(words: list[str]) -> str:
         return ""
     src = words[at]
     rest = words[at + 1 :]
-    while rest and rest[0].isdigit():  # width and height: WeChat fits images to the screen
+    width = rest[0] if rest and rest[0].isdigit() else ""
+    while rest and rest[0].isdigit():  # width and height: only the width is kept
         rest.pop(0)
     title = " ".join(rest)
     quoted = _QUOTED.findall(title)
@@ -242,7 +243,7 @@ def _image(words: list[str]) -> str:
         title, alt = quoted[0], (quoted[1] if len(quoted) > 1 else "")
     else:
         alt = ""
-    return image_markdown(src, alt=alt or title)
+    return image_markdown(src, alt=alt or title, width=width)
 
 
 _WORD = re.compile(r""""([^"]*)"|'([^']*)'|(\S+)""")

@@ -2,9 +2,9 @@
 
 `[[name]]`, `[[name|alias]]` and `[[name#heading]]` are links to other notes (resolved by the
 engine like any link between posts); `[[#heading]]` is a link within the note and reads as its
-text. `![[image.png]]` is an image (the width in `![[image.png|300]]` is not kept: WeChat fits
-images to the screen); embedding a whole note cannot be done on WeChat and becomes a link, with
-a warning. Callouts (`> [!note]`) are Markdown quotes and are left to the renderer.
+text. `![[image.png]]` is an image, `![[image.png|300]]` (or `|300x200`) one of that size, still
+fitted to the screen; embedding a whole note cannot be done on WeChat and becomes a link, with a
+warning. Callouts (`> [!note]`) are Markdown quotes and are left to the renderer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from wxsync.content.syntax.scanner import Scanner, image_markdown, link_text
 
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-_SIZE = re.compile(r"^\d+(?:x\d+)?$")
+_SIZE = re.compile(r"^(\d+)(?:x(\d+))?$")
 _IMAGE_FILE = re.compile(r"\.(?:png|jpe?g|gif|webp|bmp|svg|avif|tiff?)$", re.I)
 
 
@@ -27,8 +27,11 @@ def wikilink(scanner: Scanner, match: re.Match[str]) -> int | None:
     target, _bar, alias = found.group(2).replace("\\|", "|").partition("|")
     target, alias = target.strip(), alias.strip()
     if embed and _IMAGE_FILE.search(target.split("#", 1)[0]):
-        alt = "" if _SIZE.match(alias) else alias
-        return scanner.replace(found.start(), found.end(), image_markdown(target, alt=alt))
+        size = _SIZE.match(alias)
+        if size is None:
+            return scanner.replace(found.start(), found.end(), image_markdown(target, alt=alias))
+        image = image_markdown(target, width=size.group(1))  # `300x200`: the width only
+        return scanner.replace(found.start(), found.end(), image)
     if embed:
         scanner.note(
             found.start(),

@@ -163,21 +163,19 @@ class Scanner:
         return self.replace(start, end, markdown)
 
 
-def image_markdown(
-    src: str, *, alt: str = "", caption: str = "", width: str = "", height: str = ""
-) -> str:
-    """Markdown for an image; a `<figure>` with a caption when the author wrote one."""
-    if not caption:
+def image_markdown(src: str, *, alt: str = "", caption: str = "", width: str = "") -> str:
+    """Markdown for an image; a `<figure>` when the author gave it a caption or a width.
+
+    A width is how a writer shrinks a large screenshot or a QR code (`![[qr.png|200]]`); WeChat
+    keeps an `<img>`'s `width`, and the theme's `max-width:100%` still fits it to the screen. A
+    height is never written: on a screen narrower than the width it would distort the image.
+    """
+    size = f' width="{width}"' if width.isdigit() else ""
+    if not caption and not size:
         return f"![{link_text(alt)}](<{src}>)"
-    size = "".join(
-        f' {name}="{_attr(value)}"'
-        for name, value in (("width", width), ("height", height))
-        if value.isdigit()
-    )
-    return (
-        f'<figure><img src="{_attr(src)}" alt="{_attr(alt or caption)}"{size}>'
-        f"<figcaption>{_html(caption)}</figcaption></figure>"
-    )
+    figcaption = f"<figcaption>{_html(caption)}</figcaption>" if caption else ""
+    image = f'<img src="{_attr(src)}" alt="{_attr(alt or caption)}"{size}>'
+    return f"<figure>{image}{figcaption}</figure>"
 
 
 def link_text(text: str) -> str:

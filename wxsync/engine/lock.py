@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,9 +51,9 @@ def run_lock(state_path: Path) -> Iterator[None]:
             ) from None
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         os.ftruncate(descriptor, 0)
-        # os.uname() names the host as socket.gethostname() does, without importing socket
-        host = os.uname().nodename
-        os.pwrite(descriptor, f"pid {os.getpid()} on {host} since {stamp}\n".encode(), 0)
+        os.pwrite(
+            descriptor, f"pid {os.getpid()} on {socket.gethostname()} since {stamp}\n".encode(), 0
+        )
         yield
     finally:
         os.close(descriptor)  # closing releases the flock

@@ -84,7 +84,7 @@ def measure(name: str, root: Path) -> dict[str, object]:
     files = [p for p in index.ids if PurePosixPath(p).suffix.lower() in IMAGE_SUFFIXES]
     site = _site(root)
     renderer = Renderer(render_options(settings))
-    fingerprint = render_fingerprint(renderer, settings)
+    fingerprint = render_fingerprint(settings)
     crashes: Counter[str] = Counter()
     refusals: Counter[str] = Counter()
     unresolved: list[str] = []

@@ -95,6 +95,6 @@ def test_code_window_setting_reaches_the_renderer_and_its_fingerprint(tmp_path: 
     options = render_options(settings)
     assert options.code_window
     plain = load_settings(tmp_path / "plain", environ={})
-    with_window = render_fingerprint(Renderer(options), settings)
-    without = render_fingerprint(Renderer(render_options(plain)), plain)
+    with_window = render_fingerprint(settings)
+    without = render_fingerprint(plain)
     assert with_window != without

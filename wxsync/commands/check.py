@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         wanted = Path(args.path).resolve().relative_to(settings.root.resolve()).as_posix()
         paths = [p for p in paths if p == wanted] or [wanted]
     renderer = Renderer(render_options(settings))
-    fingerprint = render_fingerprint(renderer, settings)
+    fingerprint = render_fingerprint(settings)
     errors = warnings = 0
     for name in index.unusable:
         print(f"{name}:1: {UNUSABLE_NAME}")

@@ -126,10 +126,12 @@ def render_options(settings: Settings) -> RenderOptions:
     return RenderOptions(**values)  # type: ignore[arg-type]
 
 
-def render_fingerprint(renderer: Renderer, settings: Settings) -> str:
+def render_fingerprint(settings: Settings) -> str:
     """Everything besides a post's own files that changes what WeChat receives for it."""
+    from wxsync.render.fingerprint import fingerprint
+
     output = {
-        "renderer": renderer.fingerprint,
+        "renderer": fingerprint(render_options(settings)),
         "author": settings.author,
         "comments": settings.comments,
         "fans_only_comments": settings.fans_only_comments,

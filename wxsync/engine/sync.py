@@ -377,12 +377,12 @@ class Engine:
             from wxsync.render import Renderer
 
             self._renderer = Renderer(render_options(self.settings))
-            self._fingerprint = render_fingerprint(self._renderer, self.settings)
         return self._renderer
 
     @property
     def fingerprint(self) -> str:
-        _ = self.renderer
+        if not self._fingerprint:
+            self._fingerprint = render_fingerprint(self.settings)
         return self._fingerprint
 
     def _facts(self, paths: list[str]) -> tuple[list[PostFacts], dict[str, Manuscript]]:

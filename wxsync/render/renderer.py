@@ -8,12 +8,10 @@ formulas put back. Everything costly (mistune, lexers, styles, CSS text) is buil
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from html import escape, unescape
 from types import MappingProxyType
 
@@ -33,6 +31,7 @@ from wxsync.render.code import NBSP, CodeHighlighter
 from wxsync.render.compact import compact_styles
 from wxsync.render.details import rewrite_details
 from wxsync.render.emphasis import CJKInlineParser
+from wxsync.render.fingerprint import fingerprint
 from wxsync.render.markdown import (
     MATH_CLOSE,
     MATH_OPEN,
@@ -46,7 +45,6 @@ from wxsync.render.options import (
     CODE_HIGHLIGHTS,
     LINK_MODES,
     MATH_MODES,
-    RENDERER_VERSION,
     RenderOptions,
     RenderResult,
 )
@@ -177,18 +175,7 @@ class Renderer:
         root = self._inliner.inline_fragment('<section class="wx"></section>', self._css)
         found = _ROOT_COLOR.search(_CLASS.sub("", root))
         self._text_color = found.group(1).strip() if found else "#333"
-        self._fingerprint = hashlib.sha256(
-            json.dumps(
-                {
-                    "version": RENDERER_VERSION,
-                    "theme_css": self._theme_css,
-                    "code_style": self._highlighter.style_name,
-                    "options": asdict(options),
-                },
-                sort_keys=True,
-                ensure_ascii=False,
-            ).encode()
-        ).hexdigest()
+        self._fingerprint = fingerprint(options)
 
     @property
     def fingerprint(self) -> str:

@@ -6,10 +6,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.gitrepo import commit_all, init_repo, post, write
 from tests.render.html_tools import code_blocks_as_displayed, parse
-from wxsync.render import Renderer, RenderOptions, render_fitting
+from wxsync.render import Renderer, RenderOptions, RenderResult, render_fitting
 from wxsync.render.fit import STEPS, rungs
 
 RENDERER = Renderer(RenderOptions(code_theme="github-dark"))
@@ -206,3 +209,21 @@ def test_a_post_that_fits_keeps_the_styles_of_its_raw_html() -> None:
     fitted = render_fitting(RENDERER, '正文 <span style="color:red">红</span>。\n')
     assert fitted.step is None
     assert '<span style="color:red">红</span>' in fitted.result.html
+
+
+def test_rungs_that_change_nothing_the_article_has_are_not_rendered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rendered: list[RenderOptions] = []
+    original = Renderer.render
+
+    def render(self: Renderer, *args: Any, **kwargs: Any) -> RenderResult:
+        rendered.append(self.options)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Renderer, "render", render)
+    assert not render_fitting(RENDERER, "很长的正文。" * 5_000).fits
+    assert len(rendered) == 1  # no code, formulas or styled HTML: no rung can shorten it
+    rendered.clear()
+    assert not render_fitting(RENDERER, code_post(80)).fits
+    assert [o.code_highlight for o in rendered] == ["full", "light", "plain"]

@@ -104,11 +104,18 @@ def render_fitting(
     if made_images:
         rest = [(None, renderer.variant(math="svg")), *rest]
     step: str | None = None
+    sensitive, last = result.sensitive_to, renderer.options
     for step, rung in rest:
-        result = rung.render(markdown, image_url, link_url)
+        if not _differing(last, _changed(rung.options, sensitive)):
+            continue  # changes nothing this article has: the same output again
+        result, last = rung.render(markdown, image_url, link_url), rung.options
         if result.wechat_length < limit:
             return Fitted(result, step, True)
     return Fitted(result, step, False)
+
+
+def _changed(options: RenderOptions, names: frozenset[str]) -> dict[str, object]:
+    return {name: getattr(options, name) for name in names}
 
 
 def _differing(options: RenderOptions, wanted: dict[str, object]) -> dict[str, object]:

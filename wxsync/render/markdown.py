@@ -72,6 +72,7 @@ class Session:
     reference_rows: list[tuple[int, str, str]] = field(default_factory=list)
     stash: list[str] = field(default_factory=list)
     formulas: list[Formula] = field(default_factory=list)
+    code_blocks: int = 0
 
 
 def _space_runs(text: str) -> str:
@@ -101,6 +102,7 @@ class WeChatHTMLRenderer(HTMLRenderer):
         """Begin a new post: forget everything collected for the previous one."""
         self.session = Session(image_url=image_url, link_url=link_url)
         self.sanitizer.close_inline()
+        self.sanitizer.saw_styles = False
         self._list_depth = 0
         self._inline_context = 0
         return self.session
@@ -221,6 +223,7 @@ class WeChatHTMLRenderer(HTMLRenderer):
 
     def block_code(self, code: str, info: str | None = None) -> str:
         language = unescape(info).split(None, 1)[0] if info and info.strip() else None
+        self.session.code_blocks += 1
         inner, color = self.highlighter.highlight_block(code, language)
         style = f' style="color:{color}"' if color else ""
         head = code_head(language, label=self.options.code_label, window=self.options.code_window)

@@ -73,3 +73,7 @@ class RenderResult:
     # Text around each `**` that pairs with nothing, even by the CJK-friendly rule: it would
     # show as two literal asterisks, which is almost never what the writer meant.
     unpaired_emphasis: tuple[str, ...] = ()
+    # The options of the fitting ladder this article has something for: "code_highlight" (it
+    # has code blocks), "math" (formulas), "html_styles" (raw HTML with styles). A rung that
+    # changes none of them renders the same article again, so the ladder skips it.
+    sensitive_to: frozenset[str] = frozenset()

@@ -241,6 +241,15 @@ class Renderer:
                 - session.image_src_chars
                 + session.image_count * UPLOADED_URL_CHARS,
                 unpaired_emphasis=tuple(self._inline.strays),
+                sensitive_to=frozenset(
+                    name
+                    for name, present in (
+                        ("code_highlight", session.code_blocks),
+                        ("math", session.formulas),
+                        ("html_styles", self._html.sanitizer.saw_styles),
+                    )
+                    if present
+                ),
             )
 
     def _math_html(self, html: str, session: Session) -> tuple[str, dict[str, bytes]]:

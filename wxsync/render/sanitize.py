@@ -84,6 +84,7 @@ class _Cleaner(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
         self.keep_styles = keep_styles
+        self.saw_style = False
         self.out: list[str] = []
         self.stack = stack
         self.link = link
@@ -123,6 +124,7 @@ class _Cleaner(HTMLParser):
             if name not in GLOBAL_ATTRIBUTES and name not in allowed:
                 continue
             if name == "style":
+                self.saw_style = True
                 value = clean_style(value) if self.keep_styles else ""
                 if not value:
                     continue
@@ -180,6 +182,7 @@ class HtmlSanitizer:
         self._link = link
         self._image = image
         self._keep_styles = keep_styles
+        self.saw_styles = False  # whether the raw HTML so far had a `style` attribute
         self._inline_stack: list[str] = []
         self._inline_dropping = 0
 
@@ -196,6 +199,7 @@ class HtmlSanitizer:
         )
         cleaner.feed(html)
         cleaner.close()
+        self.saw_styles |= cleaner.saw_style
         return "".join(cleaner.out) + "".join(closing(tag) for tag in reversed(stack))
 
     def inline(self, html: str) -> str:
@@ -210,6 +214,7 @@ class HtmlSanitizer:
         )
         cleaner.feed(html)
         cleaner.close()
+        self.saw_styles |= cleaner.saw_style
         self._inline_dropping = cleaner.dropping
         return "".join(cleaner.out)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.gitrepo import git, write
 from tests.gitrepo import init_repo as make_repo
 from wxsync.engine.sources import SourceIndex, blob_id
@@ -15,9 +17,19 @@ def test_blob_id_matches_git(tmp_path: Path) -> None:
     assert git(tmp_path, "hash-object", "a.md").strip() == blob_id(b"hello\n")
 
 
+def committed(root: Path, *names: str) -> Path:
+    """A repository at `root` with `names` committed, each file holding its own name."""
+    make_repo(root)
+    for name in names:
+        write(root / name, name)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "x")
+    return root
+
+
 def test_posts_are_found_and_underscore_or_dot_names_skipped(tmp_path: Path) -> None:
-    make_repo(tmp_path)
-    for name in (
+    committed(
+        tmp_path,
         "content/a.md",
         "content/sub/b.md",
         "content/_drafts/c.md",
@@ -25,29 +37,23 @@ def test_posts_are_found_and_underscore_or_dot_names_skipped(tmp_path: Path) -> 
         "content/_index.md",
         "content/img/x.png",
         "other/e.md",
-    ):
-        write(tmp_path / name, name)
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "x")
+    )
     index = SourceIndex.build(tmp_path)
     assert index.in_git
     assert index.posts(tmp_path / "content") == ["content/a.md", "content/sub/b.md"]
 
 
 def test_posts_match_md_in_any_case_and_only_inside_the_content_folder(tmp_path: Path) -> None:
-    make_repo(tmp_path)
-    for name in (
+    committed(
+        tmp_path,
         "content/UPPER.MD",
         "content/.md",
         "content/notes.md.txt",
         "content/sub/_partial.md",
         "contents/sibling.md",
         "content.md",
-    ):
-        write(tmp_path / name, name)
+    )
     write(tmp_path / "content/untracked.Md", "new")
-    git(tmp_path, "add", "content", "contents", "content.md")
-    git(tmp_path, "commit", "-qm", "x")
     index = SourceIndex.build(tmp_path)
     assert index.posts(tmp_path / "content") == ["content/UPPER.MD", "content/untracked.Md"]
     assert index.posts(tmp_path) == [
@@ -59,11 +65,7 @@ def test_posts_match_md_in_any_case_and_only_inside_the_content_folder(tmp_path:
 
 
 def test_ids_of_committed_modified_and_untracked_files(tmp_path: Path) -> None:
-    make_repo(tmp_path)
-    write(tmp_path / "content/a.md", "one\n")
-    write(tmp_path / "content/b.md", "two\n")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "x")
+    committed(tmp_path, "content/a.md", "content/b.md")
     write(tmp_path / "content/b.md", "two, edited\n")
     write(tmp_path / "content/c.md", "new\n")
     (tmp_path / "content/a.md").unlink()
@@ -74,46 +76,36 @@ def test_ids_of_committed_modified_and_untracked_files(tmp_path: Path) -> None:
     assert index.id_of("content/a.md") is None
 
 
-def test_committed_unchanged_files_are_not_hashed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    make_repo(tmp_path)
-    write(tmp_path / "content/a.md", "one\n")
-    write(tmp_path / "content/b.md", "two\n")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "x")
-    write(tmp_path / "content/b.md", "two, edited\n")
-    hashed: list[str] = []
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths SourceIndex asks git to hash, in order."""
+    seen: list[str] = []
     original = SourceIndex._hash_with_git
 
     def spy(self: SourceIndex, paths):  # type: ignore[no-untyped-def]
         paths = list(paths)
-        hashed.extend(paths)
+        seen.extend(paths)
         return original(self, paths)
 
     monkeypatch.setattr(SourceIndex, "_hash_with_git", spy)
+    return seen
+
+
+def test_committed_unchanged_files_are_not_hashed(tmp_path: Path, hashed: list[str]) -> None:
+    committed(tmp_path, "content/a.md", "content/b.md")
+    write(tmp_path / "content/b.md", "two, edited\n")
     index = SourceIndex.build(tmp_path)
-    assert index.id_of("content/a.md") == blob_id(b"one\n")
+    assert index.id_of("content/a.md") == blob_id(b"content/a.md")
     assert index.id_of("content/b.md") == blob_id(b"two, edited\n")
     assert hashed == ["content/b.md"], "only what git status reports as changed is read"
 
 
-def test_changed_files_no_post_needs_are_never_hashed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    make_repo(tmp_path)
-    write(tmp_path / "content/a.md", "one\n")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "x")
+def test_changed_files_no_post_needs_are_never_hashed(tmp_path: Path, hashed: list[str]) -> None:
+    committed(tmp_path, "content/a.md")
     write(tmp_path / ".wxsync/state.json", "{}\n")  # untracked, as after a first sync
-    hashed: list[str] = []
-    original = SourceIndex._hash_with_git
-
-    def spy(self: SourceIndex, paths):  # type: ignore[no-untyped-def]
-        paths = list(paths)
-        hashed.extend(paths)
-        return original(self, paths)
-
-    monkeypatch.setattr(SourceIndex, "_hash_with_git", spy)
     index = SourceIndex.build(tmp_path)
     assert index.posts(tmp_path / "content") == ["content/a.md"]
-    assert index.id_of("content/a.md") == blob_id(b"one\n")
+    assert index.id_of("content/a.md") == blob_id(b"content/a.md")
     assert hashed == []
     assert index.id_of(".wxsync/state.json") == blob_id(b"{}\n")
     assert hashed == [".wxsync/state.json"]

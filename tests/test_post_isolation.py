@@ -125,3 +125,14 @@ def test_a_failure_no_block_causes_on_its_own_is_reported_at_the_file() -> None:
 
     assert failing_block(render, "甲\n\n乙\n") is None
     assert failing_block(render, "丙\n\n甲乙\n") == 2
+
+
+def test_preview_shows_a_crashing_post_as_its_one_line_at_the_block(
+    tmp_path: Path, buggy_renderer: None
+) -> None:
+    from wxsync.render import Renderer
+    from wxsync.render.preview import PreviewSite
+
+    write(tmp_path / "broken.md", post("坏的", f"正文\n\n```yaml\n{TRIGGER}: 1\n```\n"))
+    page = PreviewSite(tmp_path, Renderer()).post_page("broken.md") or ""
+    assert "broken.md:7: wxsync failed while rendering this post (KeyError" in page

@@ -119,16 +119,19 @@ class PreviewSite:
             generator=self.generator,
         )
         if loaded.post is None:
-            message = "; ".join(str(p) for p in loaded.problems)
-            body = f'<div class="bar over">{html.escape(message)}</div>'
-            return _PAGE.format(title=html.escape(post.key), width=PHONE_WIDTH, body=body)
+            return _error_page(post.key, "; ".join(str(p) for p in loaded.problems))
         document = loaded.post
         try:
             fitted = self.fit(self.renderer, document.body, lambda src: self._image_url(post, src))
         except RenderError as exc:
-            message = f"{post.key}:{document.body_line}: {exc}"
-            body = f'<div class="bar over">{html.escape(message)}</div>'
-            return _PAGE.format(title=html.escape(post.key), width=PHONE_WIDTH, body=body)
+            return _error_page(post.key, f"{post.key}:{document.body_line}: {exc}")
+        except Exception as exc:  # a wxsync bug this post provokes: one line, as `check` says it
+            from wxsync.errors import describe_crash
+            from wxsync.render.locate import failing_block
+
+            offset = failing_block(self.renderer.render, document.body)
+            line = 1 if offset is None else document.body_line + offset
+            return _error_page(post.key, f"{post.key}:{line}: {describe_crash(exc)}")
         result = fitted.result
         with self._lock:
             self._generated.update(result.generated)
@@ -164,6 +167,12 @@ class PreviewSite:
         if not target.is_relative_to(self.base):
             return src
         return "/asset/" + quote(target.relative_to(self.base).as_posix())
+
+
+def _error_page(key: str, message: str) -> str:
+    """The page for a post that cannot be shown: its one-line error in the bar."""
+    body = f'<div class="bar over">{html.escape(message)}</div>'
+    return _PAGE.format(title=html.escape(key), width=PHONE_WIDTH, body=body)
 
 
 def fit_status(fitted: Fitted) -> str:

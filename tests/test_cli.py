@@ -11,26 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import commit_all, config, init_repo, png, post, write
+from tests.gitrepo import commit_all, config, init_repo, png, post, run_cli, write
 from wxsync.cli import main
 from wxsync.wechat.account import DEFAULT_APPID, DEFAULT_SECRET
 from wxsync.wechat.emulator import EmulatorControl, EmulatorServer
 
 PROJECT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(
-    root: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wxsync", *args],
-        check=False,
-        cwd=root,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ literal Markdown (`[!NOTE]`, `**`, `==`, `~`, `^`) or ran a `<details>` summary 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import init_repo, write
+from tests.gitrepo import init_repo, run_cli, write
 from tests.render.html_tools import Element, parse
 from wxsync.config import load_settings
 from wxsync.errors import ConfigError
@@ -122,14 +120,7 @@ def test_check_warns_about_a_double_asterisk_that_pairs_with_nothing(tmp_path: P
         root / "content/post.md",
         "---\ntitle: 标题\nauthor: 作者\n---\n\n第一段**注意：**这一步。\n\n第二段 **没有关上。\n",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "wxsync", "check"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(root, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     warnings = [line for line in result.stdout.splitlines() if "warning:" in line]
     assert len(warnings) == 1, result.stdout

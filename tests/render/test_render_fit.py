@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.gitrepo import commit_all, init_repo, post, write
+from tests.gitrepo import commit_all, init_repo, post, run_cli, write
 from tests.render.html_tools import code_blocks_as_displayed, parse
 from wxsync.render import Renderer, RenderOptions, RenderResult, render_fitting
 from wxsync.render.fit import STEPS, rungs
@@ -117,14 +115,7 @@ def test_check_warns_which_step_was_taken_and_still_passes(tmp_path: Path) -> No
     write(root / "wxsync.yml", "content: content\n")
     write(root / "content/long-code.md", post("代码很多", code_post(45)))
     commit_all(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "wxsync", "check"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(root, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     warning = [line for line in result.stdout.splitlines() if "long-code.md" in line]
     assert len(warning) == 1
@@ -138,14 +129,7 @@ def test_sync_dry_run_and_render_say_which_step_was_taken(tmp_path: Path) -> Non
     write(root / "content/long-code.md", post("代码很多", code_post(45)))
     commit_all(root)
     for args in (["sync", "--dry-run"], ["render", "content/long-code.md"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "wxsync", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_cli(root, *args)
         assert result.returncode == 0, result.stdout + result.stderr
         said = [line for line in result.stderr.splitlines() if "warning:" in line]
         assert len(said) == 1, (args, result.stderr)

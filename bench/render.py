@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,26 +283,26 @@ def tutorial(rng: random.Random, number: int) -> str:
     return "\n".join(blocks)
 
 
-def write_code_corpus(folder: Path, count: int) -> list[Path]:
-    rng = random.Random(20260202)
+def write_posts(
+    folder: Path, count: int, make: Callable[[random.Random, int], str], name: str, seed: int
+) -> list[Path]:
+    """`count` files `NAME-000.md`… made by `make` from one seeded generator: the same every run."""
+    rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for number in range(count):
-        path = folder / f"tutorial-{number:03d}.md"
-        path.write_text(tutorial(rng, number), encoding="utf-8")
+        path = folder / f"{name}-{number:03d}.md"
+        path.write_text(make(rng, number), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def write_code_corpus(folder: Path, count: int) -> list[Path]:
+    return write_posts(folder, count, tutorial, "tutorial", 20260202)
 
 
 def write_corpus(folder: Path, count: int) -> list[Path]:
-    rng = random.Random(20260101)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for number in range(count):
-        path = folder / f"post-{number:03d}.md"
-        path.write_text(post(rng, number), encoding="utf-8")
-        paths.append(path)
-    return paths
+    return write_posts(folder, count, post, "post", 20260101)
 
 
 # The baseline pipeline, run as its own process by `--baseline`.

@@ -45,6 +45,28 @@ def test_render_many_files_into_a_folder(tmp_path: Path) -> None:
     )
 
 
+def test_many_files_in_processes_give_the_same_files_and_messages_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    posts = [
+        write(tmp_path / f"p{i:02}.md", f"# Post {i}\n\nBody {i}: $x^{i}$\n") for i in range(24)
+    ]
+    for at in (3, 17):
+        posts.insert(at, write(tmp_path / f"bad{at}.md", "---\ntitle: [\n---\nx\n"))
+    outputs: dict[str, dict[str, bytes]] = {}
+    errors: dict[str, str] = {}
+    for jobs in ("1", "3"):
+        out = tmp_path / f"out-{jobs}"
+        assert main(["render", *map(str, posts), "--out", str(out), "--jobs", jobs]) == 1
+        errors[jobs] = capsys.readouterr().err
+        outputs[jobs] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+    assert outputs["1"] == outputs["3"] and len(outputs["1"]) == 24
+    assert errors["1"] == errors["3"]
+    assert 0 <= errors["3"].index("bad3.md") < errors["3"].index("bad17.md")
+
+
 def test_png_formulas_are_written_beside_the_html(tmp_path: Path) -> None:
     post = write(tmp_path / "m.md", POST)
     out = tmp_path / "out"

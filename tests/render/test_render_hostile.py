@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.render.html_tools import parse
+from wxsync.bounded import too_deep
 from wxsync.render import Renderer, RenderOptions
+from wxsync.render.renderer import RenderError
 
 FORBIDDEN_TAGS = {"script", "style", "iframe", "link", "object", "embed", "frame", "svg", "math"}
 HOSTILE = [
@@ -114,3 +116,20 @@ def test_placeholder_code_points_in_the_input_cannot_inject_stashed_html() -> No
     html = Renderer().render("\ue0000\ue001 and \ue0020\ue003\n\n```\ncode\n```\n").html
     assert html.count("<pre") == 1
     assert "\ue000" not in html and "\ue002" not in html
+
+
+@pytest.mark.parametrize(
+    ("html", "deep"),
+    [
+        ("<div>" * 150 + "x", False),  # fewer start tags than the limit: no walk needed
+        ("<p>x</p>" * 500, False),  # many tags, all shallow
+        ("<br>" * 300 + "<b>" * 150, False),  # void tags do not nest
+        ("<div>" * 201 + "x", True),
+        ("<p>x</p>" * 300 + "<i>" * 201, True),
+    ],
+)
+def test_nesting_deeper_than_wechat_shows_is_found_however_many_tags(html: str, deep: bool) -> None:
+    assert too_deep(html) is deep
+    if deep:
+        with pytest.raises(RenderError, match="nested more than 200 levels"):
+            Renderer().render(html + "\n")

@@ -7,6 +7,8 @@ under `--out`, at their placeholder paths, so the files open correctly in a brow
 from __future__ import annotations
 
 import argparse
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +91,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="Markdown post(s)")
     parser.add_argument("--out", metavar="DIR", help="write DIR/<file stem>.html for each post")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --out, render in N processes (default: one per CPU, at most 4)",
+    )
     add_render_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -101,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     from wxsync.render import Renderer
 
     files = [Path(name) for name in args.files]
+    if args.jobs < 0:
+        raise ConfigError(f"--jobs {args.jobs}: give a number of processes (1 or more)")
     if len(files) > 1 and not args.out:
         raise ConfigError("several files need --out DIR (one HTML file per post)")
     stems: dict[str, Path] = {}
@@ -118,26 +129,75 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(
                 f"--out {args.out}: cannot create the folder ({exc.strerror})"
             ) from None
+    job = _Job(renderer, out_dir, generator, args.out or "")
+    jobs = args.jobs or min(os.cpu_count() or 1, MAX_JOBS)
+    results = (
+        _render_in_processes(job, files, jobs)
+        if out_dir is not None and jobs > 1 and len(files) >= MIN_FILES_PER_JOB * jobs
+        else map(job.render, files)
+    )
     failed = 0
-    for path in files:
-        try:
-            ok = _render_one(path, renderer, out_dir, generator, args.out)
-        except ConfigError:
-            raise  # --out cannot be written: no other post could be either
-        except Exception as exc:  # one post's failure must not end the run
-            from wxsync.errors import describe_crash
-
-            line = _crash_line(path, renderer, generator)
-            print(f"{path}:{line}: {describe_crash(exc)}", file=sys.stderr)
-            ok = False
+    for ok, said in results:
+        for line in said:
+            print(line, file=sys.stderr)
         failed += not ok
     return 1 if failed else 0
 
 
-def _render_one(
-    path: Path, renderer: Renderer, out_dir: Path | None, generator: str, flag: str = ""
-) -> bool:
-    """Render one post to stdout or into `out_dir`; False (with the reason printed) if it cannot."""
+# Rendering is CPU-bound and each post independent, so a folder of posts is shared among
+# processes (forked: each starts with the renderer already built). Below a few posts per
+# process, starting them costs more than it saves.
+MAX_JOBS = 4
+MIN_FILES_PER_JOB = 4
+
+
+@dataclass(frozen=True)
+class _Job:
+    renderer: Renderer
+    out_dir: Path | None
+    generator: str
+    flag: str
+
+    def render(self, path: Path) -> tuple[bool, list[str]]:
+        """Render one file; whether it worked, and the lines to print for it, in order."""
+        from wxsync.errors import ConfigError, describe_crash
+
+        said: list[str] = []
+        try:
+            ok = _render_one(path, self, said)
+        except ConfigError:
+            raise  # --out cannot be written: no other post could be either
+        except Exception as exc:  # one post's failure must not end the run
+            line = _crash_line(path, self.renderer, self.generator)
+            said.append(f"{path}:{line}: {describe_crash(exc)}")
+            ok = False
+        return ok, said
+
+
+_WORKER: dict[str, _Job] = {}  # what a forked worker renders with, under "job"
+
+
+def _render_in_processes(job: _Job, files: list[Path], jobs: int) -> list[tuple[bool, list[str]]]:
+    """`job.render` over `files` in `jobs` forked processes; the results in file order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [job.render(path) for path in files]  # Windows: one process
+    _WORKER["job"] = job
+    chunk = max(1, len(files) // (jobs * 4))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(_render_in_worker, files, chunksize=chunk))
+
+
+def _render_in_worker(path: Path) -> tuple[bool, list[str]]:
+    return _WORKER["job"].render(path)
+
+
+def _render_one(path: Path, job: _Job, said: list[str]) -> bool:
+    """Render one post to stdout or into `job.out_dir`; False (with the reason said) if it cannot."""
+    renderer, out_dir, generator, flag = job.renderer, job.out_dir, job.generator, job.flag
     import sys
 
     from wxsync.content.post import parse_post
@@ -148,26 +208,25 @@ def _render_one(
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        said.append(f"{path}: cannot read: {exc.strerror}")
         return False
     except UnicodeDecodeError:
-        print(f"{path}: not UTF-8 text", file=sys.stderr)
+        said.append(f"{path}: not UTF-8 text")
         return False
     # The same reading as `wxsync sync`: a leading `# Title` becomes the title, not body.
     loaded = parse_post(str(path), text, generator=generator)
     if loaded.post is None:
-        for problem in loaded.problems:
-            print(problem, file=sys.stderr)
+        said.extend(str(problem) for problem in loaded.problems)
         return False
     # What `sync` would publish: the richest rung of the fitting ladder that fits.
     try:
         fitted = fit_article(renderer, loaded.post.body)
     except RenderError as exc:
-        print(f"{path}:{loaded.post.body_line}: {exc}", file=sys.stderr)
+        said.append(f"{path}:{loaded.post.body_line}: {exc}")
         return False
     result = fitted.result
     if fitted.step or not fitted.fits:
-        print(f"{path}: warning: {fit_note(fitted)}", file=sys.stderr)
+        said.append(f"{path}: warning: {fit_note(fitted)}")
     if out_dir is None:
         sys.stdout.write(result.html + "\n")
         return True

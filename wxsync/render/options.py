@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 # Bump when a change to the renderer changes its output for the same input: every post is then
@@ -66,7 +67,6 @@ class RenderResult:
     html: str
     images: tuple[str, ...] = ()
     generated: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
-    text_length: int = 0
     # `len(html)` with every image URL counted as a typical uploaded one: the same number
     # whether or not `image_url` mapped the sources, so decisions based on it are stable.
     wechat_length: int = 0
@@ -77,3 +77,10 @@ class RenderResult:
     # has code blocks), "math" (formulas), "html_styles" (raw HTML with styles). A rung that
     # changes none of them renders the same article again, so the ladder skips it.
     sensitive_to: frozenset[str] = frozenset()
+
+    @cached_property
+    def text_length(self) -> int:
+        """Characters of text a reader sees (worked out when asked: publishing never needs it)."""
+        from wxsync.render.renderer import visible_length
+
+        return visible_length(self.html)

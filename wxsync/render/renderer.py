@@ -24,7 +24,7 @@ from mistune.plugins.table import table, table_in_list, table_in_quote
 from mistune.plugins.task_lists import task_lists
 from mistune.plugins.url import url
 
-from wxsync.bounded import MAX_HTML_DEPTH, html_depth
+from wxsync.bounded import MAX_HTML_DEPTH, too_deep
 from wxsync.errors import ConfigError, WxsyncError
 from wxsync.render.alerts import KINDS, alert_titles, rewrite_alerts
 from wxsync.render.code import NBSP, CodeHighlighter
@@ -216,7 +216,7 @@ class Renderer:
             body, _state = self._markdown.parse(markdown)
             assert isinstance(body, str)
             body += self._html.references_html()
-            if html_depth(body) > MAX_HTML_DEPTH:
+            if too_deep(body):
                 raise RenderError(
                     f"HTML nested more than {MAX_HTML_DEPTH} levels deep: WeChat could not show "
                     "it either; remove the nesting"
@@ -236,7 +236,6 @@ class Renderer:
                 html=html,
                 images=images,
                 generated=MappingProxyType(generated),
-                text_length=visible_length(html),
                 wechat_length=len(html)
                 - session.image_src_chars
                 + session.image_count * UPLOADED_URL_CHARS,

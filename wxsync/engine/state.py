@@ -13,9 +13,9 @@ import datetime as dt
 import json
 import os
 import tempfile
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from wxsync import __version__
 from wxsync.errors import WxsyncError
@@ -78,8 +78,27 @@ class _Versioned:
         object.__setattr__(self, "_version", self._version + 1)
 
 
+class _Record(_Versioned):
+    """What post and message records share: their JSON form, and how a failure is kept."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # both subclasses are dataclasses
+    error: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return _record_json(self)
+
+    def fail(
+        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
+    ) -> None:
+        self.error = _failure(message, code=code, transient=transient, mode=mode)
+        self.touch()
+
+    def touch(self) -> None:
+        raise NotImplementedError
+
+
 @dataclass
-class PostRecord(_Versioned):
+class PostRecord(_Record):
     """Everything wxsync knows about one post; keyed by its path in `State.posts`."""
 
     # What the post was made of when last seen: enough to tell "unchanged" without reading it.
@@ -118,7 +137,7 @@ class PostRecord(_Versioned):
     previewed: str = ""  # the draft version last sent to `preview_to`
 
     def to_json(self) -> dict[str, Any]:
-        data = _record_json(self)
+        data = super().to_json()
         if self.parts == 1:
             del data["parts"]
         return data
@@ -130,12 +149,6 @@ class PostRecord(_Versioned):
             values["intent"] = Intent(**_checked(Intent, values["intent"], "intent."))
         return _restored(cls, values)
 
-    def fail(
-        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
-    ) -> None:
-        self.error = _failure(message, code=code, transient=transient, mode=mode)
-        self.touch()
-
     def touch(self) -> None:
         stamp = now_iso()
         self.created_at = self.created_at or stamp
@@ -143,7 +156,7 @@ class PostRecord(_Versioned):
 
 
 @dataclass
-class MessageRecord(_Versioned):
+class MessageRecord(_Record):
     """One message (a draft of up to 8 articles) sent together; keyed by its message key.
 
     A post without `wechat.message` that is mass-sent or split into parts is a message of its
@@ -171,9 +184,6 @@ class MessageRecord(_Versioned):
     error: dict[str, Any] | None = None
     updated_at: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        return _record_json(self)
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MessageRecord:
         known = {f.name for f in fields(cls)}
@@ -182,12 +192,6 @@ class MessageRecord(_Versioned):
             values["intent"] = Intent(**values["intent"])
         return cls(**values)
 
-    def fail(
-        self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
-    ) -> None:
-        self.error = _failure(message, code=code, transient=transient, mode=mode)
-        self.touch()
-
     def touch(self) -> None:
         self.updated_at = now_iso()
 
@@ -195,7 +199,7 @@ class MessageRecord(_Versioned):
 PERMISSION_DENIED = 48001  # WeChat's "api unauthorized": this account may not do what was asked
 
 
-def _record_json(record: PostRecord | MessageRecord) -> dict[str, Any]:
+def _record_json(record: _Record) -> dict[str, Any]:
     """A post's or message's record as the state file holds it: empty fields left out (the
     status always kept), the intent as a plain object."""
     data: dict[str, Any] = {}

@@ -130,12 +130,18 @@ def test_an_ignored_state_folder_is_committed_anyway_and_the_run_says_so(
     )
 
 
+def tag_checkout(origin: Path, folder: Path) -> Path:
+    """A checkout of the tag v1 (made on main), as a workflow triggered by a tag has."""
+    git(origin, "tag", "v1", "main")
+    ci = checkout(origin, folder)
+    git(ci, "checkout", "-q", "v1")
+    return ci
+
+
 def test_a_tag_checkout_stops_before_any_wechat_call(
     origin: Path, tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl
 ) -> None:
-    git(origin, "tag", "v1", "main")
-    ci = checkout(origin, tmp_path / "ci")
-    git(ci, "checkout", "-q", "v1")
+    ci = tag_checkout(origin, tmp_path / "ci")
     run = play_action(ci, tmp_path, inputs_for(emulator), {"GITHUB_REF": "refs/tags/v1"})
     assert run.returncode == 2, run.stdout
     error = next(line for line in run.stdout.splitlines() if line.startswith("::error"))
@@ -147,9 +153,7 @@ def test_a_tag_checkout_stops_before_any_wechat_call(
 def test_a_state_branch_keeps_the_state_apart_and_is_read_back_by_the_next_run(
     origin: Path, tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl
 ) -> None:
-    git(origin, "tag", "v1", "main")
-    ci = checkout(origin, tmp_path / "ci")
-    git(ci, "checkout", "-q", "v1")
+    ci = tag_checkout(origin, tmp_path / "ci")
     inputs = inputs_for(emulator, **{"state-branch": "wxsync-state"})
     run = play_action(ci, tmp_path, inputs, {"GITHUB_REF": "refs/tags/v1"})
     assert run.returncode == 0, run.stdout

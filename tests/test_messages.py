@@ -45,6 +45,13 @@ def sync(
     return engine.run()
 
 
+def weekly(blog: Path) -> None:
+    """Two posts, 甲 then 乙, in the message `weekly`, committed with whatever else is written."""
+    write(blog / "content/a.md", article("甲", message="weekly"))
+    write(blog / "content/b.md", article("乙", message="weekly"))
+    commit_all(blog)
+
+
 def statuses(report: SyncReport) -> dict[str, str]:
     return {o.path: o.status for o in report.outcomes}
 
@@ -303,9 +310,7 @@ def test_cli_sync_previews_and_send_preview_sends_a_draft_on_demand(
 
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    write(blog / "content/a.md", article("甲", message="weekly"))
-    write(blog / "content/b.md", article("乙", message="weekly"))
-    commit_all(blog)
+    weekly(blog)
     monkeypatch.chdir(blog)
     assert main(["sync", "--mode", "draft", "--preview-to", "editor-wx"]) == 0
     assert main(["send-preview", "content/b.md", "--to", "boss-wx"]) == 0
@@ -327,9 +332,7 @@ def test_cli_sync_previews_and_send_preview_sends_a_draft_on_demand(
 def test_a_message_with_nothing_to_do_needs_no_credentials(
     blog: Path, control: EmulatorControl
 ) -> None:
-    write(blog / "content/a.md", article("甲", message="weekly"))
-    write(blog / "content/b.md", article("乙", message="weekly"))
-    commit_all(blog)
+    weekly(blog)
     sync(blog)
     settings = load_settings(blog, {}, environ={})
     report = Engine(settings).run()
@@ -339,9 +342,7 @@ def test_a_message_with_nothing_to_do_needs_no_credentials(
 def test_editing_a_published_message_warns_and_leaving_it_gives_a_post_its_own_draft(
     blog: Path, control: EmulatorControl
 ) -> None:
-    write(blog / "content/a.md", article("甲", message="weekly"))
-    write(blog / "content/b.md", article("乙", message="weekly"))
-    commit_all(blog)
+    weekly(blog)
     sync(blog, mode="publish")
     write(blog / "content/a.md", article("甲", "改了。\n", message="weekly"))
     commit_all(blog)
@@ -377,11 +378,9 @@ def test_a_long_title_that_cannot_name_its_parts_is_an_error(
 def test_with_the_state_file_lost_a_message_is_adopted_not_written_again(
     blog: Path, control: EmulatorControl
 ) -> None:
-    write(blog / "content/a.md", article("甲", message="weekly"))
-    write(blog / "content/b.md", article("乙", message="weekly"))
     write(blog / "content/c.md", article("丙", message="later"))
     write(blog / "content/d.md", article("丁", message="later"))
-    commit_all(blog)
+    weekly(blog)  # commits all four
     sync(blog, mode="publish")
     state_file = blog / ".wxsync/state.json"
     saved = load(state_file)

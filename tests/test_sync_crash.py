@@ -61,13 +61,8 @@ def assert_exactly_once(control: EmulatorControl, root: Path) -> None:
     assert not saved.intents()
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_killed_at_any_instant_then_rerun_publishes_each_post_exactly_once(
-    tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl, seed: int
-) -> None:
-    root = make_blog(tmp_path / "blog", emulator.base_url)
-    control.faults({"path": "*", "delay_ms": 120})
-    instants = [0.4, 0.9, 1.5, 2.2, 3.0, 3.9] if seed == 1 else [0.7, 1.2, 1.8, 2.6, 3.5, 4.4]
+def kill_during_syncs(root: Path, instants: list[float]) -> int:
+    """Start `wxsync sync` once per instant and SIGKILL it that many seconds in; how many died."""
     killed = 0
     for instant in instants:
         process = wxsync_sync(root)
@@ -77,6 +72,17 @@ def test_killed_at_any_instant_then_rerun_publishes_each_post_exactly_once(
             killed += 1
         process.communicate(timeout=30)
     assert killed >= 3, "the kills must land while work is going on"
+    return killed
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_killed_at_any_instant_then_rerun_publishes_each_post_exactly_once(
+    tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl, seed: int
+) -> None:
+    root = make_blog(tmp_path / "blog", emulator.base_url)
+    control.faults({"path": "*", "delay_ms": 120})
+    instants = [0.4, 0.9, 1.5, 2.2, 3.0, 3.9] if seed == 1 else [0.7, 1.2, 1.8, 2.6, 3.5, 4.4]
+    killed = kill_during_syncs(root, instants)
     control.faults()
     finish(root)
     assert_exactly_once(control, root)
@@ -139,15 +145,7 @@ def test_killed_at_any_instant_then_rerun_mass_sends_each_message_exactly_once(
     root = make_broadcast_blog(tmp_path / "blog", emulator.base_url)
     control.configure(broadcasts_per_day=5)
     control.faults({"path": "*", "delay_ms": 120})
-    killed = 0
-    for instant in [0.6, 1.2, 1.9, 2.7]:
-        process = wxsync_sync(root)
-        time.sleep(instant)
-        if process.poll() is None:
-            process.kill()
-            killed += 1
-        process.communicate(timeout=30)
-    assert killed >= 3, "the kills must land while work is going on"
+    kill_during_syncs(root, [0.6, 1.2, 1.9, 2.7])
     time.sleep(0.5)  # a request the killed process left in flight (delayed 120 ms) lands first
     control.faults()
     control.advance(61)  # past the minute in which WeChat answers 45066 to a repeated clientmsgid

@@ -727,3 +727,21 @@ def test_an_interrupted_call_that_cannot_be_checked_is_not_a_success(
     report = fast_sync(blog)
     [open_call] = [o for o in report.outcomes if o.status == "failed"]
     assert "could not check an interrupted call" in open_call.message and report.failed
+
+
+def test_a_message_draft_add_that_lands_after_the_timeout_is_adopted_not_made_twice(
+    blog: Path, control: EmulatorControl
+) -> None:
+    write(blog / "content/a.md", post("甲", wechat={"message": "weekly"}))
+    write(blog / "content/b.md", post("乙", wechat={"message": "weekly"}))
+    commit_all(blog)
+    control.faults({"path": "/cgi-bin/draft/add", "delay_ms": 1500, "times": 1})
+    fast_sync(blog, read_timeout=0.5, only=[str(blog / "content/a.md"), str(blog / "content/b.md")])
+    assert load(blog / ".wxsync/state.json").messages["weekly"].intent is not None
+    import time
+
+    time.sleep(1.5)  # the late draft lands
+    fast_sync(blog, only=[str(blog / "content/a.md"), str(blog / "content/b.md")])
+    assert load(blog / ".wxsync/state.json").messages["weekly"].media_id
+    assert [d["titles"] for d in control.state()["drafts"]].count(["甲", "乙"]) == 1
+    assert control.state()["calls"]["/cgi-bin/draft/add"] == 1

@@ -111,7 +111,7 @@ class Messenger(Writer):
         try:
             media_id = self.call_once(record, intent, partial(self.client.add_draft, articles))
         except AmbiguousResultError:
-            if self.reconcile(record):
+            if self.reconcile(record, settle=self.settings.publish_settle):
                 self._drafted(work, record.media_id)
                 return
             raise
@@ -271,47 +271,46 @@ class Messenger(Writer):
     ) -> bool:
         """Settle an interrupted draft/add or submit of a message; True if WeChat had done it.
 
-        A submit not found yet may still be running: its intent stays until it is older than
-        `settle` seconds, and only then is the draft submitted again.
+        A call not found yet may still be running on WeChat's side and land later: its intent
+        stays until it is older than `settle` seconds, and only then is the call made again.
         """
         from wxsync.engine.reconcile import find
 
         intent = record.intent
         assert intent is not None
+        if intent.op not in ("draft_add", "submit"):
+            return False
+        listing = (
+            self.client.list_drafts if intent.op == "draft_add" else self.client.list_published
+        )
+        match = find(listing, intent)
+        if match is None:
+            age = ((now or dt.datetime.now(dt.UTC)) - parse_iso(intent.at)).total_seconds()
+            if age >= settle:
+                with self._lock:
+                    record.intent = None
+                    self._save()
+            return False
         if intent.op == "draft_add":
-            match = find(self.client.list_drafts, intent)
             with self._lock:
                 record.intent = None
-                if match is not None:
-                    record.media_id, record.status = match.id, DRAFTED
-                self._save()
-            return match is not None
-        if intent.op == "submit":
-            match = find(self.client.list_published, intent)
-            if match is None:
-                age = ((now or dt.datetime.now(dt.UTC)) - parse_iso(intent.at)).total_seconds()
-                if age >= settle:
-                    with self._lock:
-                        record.intent = None
-                        self._save()
-                return False
-            urls = [str(a.get("url", "")) for a in self.client.get_article(match.id)]
-            with self._lock:
-                record.intent = None
-                record.article_id, record.urls = match.id, urls
-                record.status, record.media_id = PUBLISHED, ""
-                for index, path in enumerate(record.posts):
-                    posted = self.state.post(path)
-                    start = sum(record.parts[:index])
-                    posted.article_id = match.id
-                    posted.url = urls[start] if start < len(urls) else ""
-                    posted.published_hash = (
-                        record.hashes[index] if index < len(record.hashes) else ""
-                    )
-                    posted.status, posted.draft_media_id = PUBLISHED, ""
+                record.media_id, record.status = match.id, DRAFTED
                 self._save()
             return True
-        return False
+        urls = [str(a.get("url", "")) for a in self.client.get_article(match.id)]
+        with self._lock:
+            record.intent = None
+            record.article_id, record.urls = match.id, urls
+            record.status, record.media_id = PUBLISHED, ""
+            for index, path in enumerate(record.posts):
+                posted = self.state.post(path)
+                start = sum(record.parts[:index])
+                posted.article_id = match.id
+                posted.url = urls[start] if start < len(urls) else ""
+                posted.published_hash = record.hashes[index] if index < len(record.hashes) else ""
+                posted.status, posted.draft_media_id = PUBLISHED, ""
+            self._save()
+        return True
 
 
 def _retitled(article: Article, title: str, *, several: bool) -> Article:

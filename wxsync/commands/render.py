@@ -244,14 +244,13 @@ def _render_one(path: Path, job: _Job, said: list[str]) -> bool:
 def _crash_line(path: Path, renderer: Renderer, generator: str) -> int:
     """The line of the block that makes rendering fail on its own, else 1 (the file)."""
     from wxsync.content.post import parse_post
-    from wxsync.render.locate import failing_block
+    from wxsync.render.locate import failing_line
 
     try:
         post = parse_post(str(path), path.read_text(encoding="utf-8"), generator=generator).post
-        offset = failing_block(renderer.render, post.body) if post else None
+        return failing_line(renderer.render, post.body, post.body_line) if post else 1
     except Exception:  # finding the line is a courtesy; the error is reported either way
         return 1
-    return 1 if post is None or offset is None else post.body_line + offset
 
 
 def fit_note(fitted: Fitted) -> str:

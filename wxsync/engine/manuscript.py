@@ -217,7 +217,7 @@ def examine(
 
 def crash_line(settings: Settings, path: str, renderer: Renderer, generator: str) -> int:
     """The line of the block that makes rendering fail on its own, else 1 (the file)."""
-    from wxsync.render.locate import failing_block
+    from wxsync.render.locate import failing_line
 
     try:
         loaded = load_post(
@@ -227,12 +227,10 @@ def crash_line(settings: Settings, path: str, renderer: Renderer, generator: str
             timezone=settings.timezone,
             generator=generator,
         )
-        if loaded.post is None:
-            return 1
-        offset = failing_block(renderer.render, loaded.post.body)
+        post = loaded.post
+        return failing_line(renderer.render, post.body, post.body_line) if post else 1
     except Exception:  # finding the line is a courtesy; the error is reported either way
         return 1
-    return 1 if offset is None else loaded.post.body_line + offset
 
 
 def crashed(

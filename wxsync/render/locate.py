@@ -47,3 +47,10 @@ def failing_block(render: Callable[[str], object], markdown: str) -> int | None:
         except Exception:  # any failure will do: this only finds where it is
             return offset
     return None
+
+
+def failing_line(render: Callable[[str], object], markdown: str, first_line: int) -> int:
+    """The file line of the block `failing_block` finds, `markdown` starting at `first_line`;
+    1 (the file as a whole) when no block fails on its own."""
+    offset = failing_block(render, markdown)
+    return 1 if offset is None else first_line + offset

@@ -127,10 +127,9 @@ class PreviewSite:
             return _error_page(post.key, f"{post.key}:{document.body_line}: {exc}")
         except Exception as exc:  # a wxsync bug this post provokes: one line, as `check` says it
             from wxsync.errors import describe_crash
-            from wxsync.render.locate import failing_block
+            from wxsync.render.locate import failing_line
 
-            offset = failing_block(self.renderer.render, document.body)
-            line = 1 if offset is None else document.body_line + offset
+            line = failing_line(self.renderer.render, document.body, document.body_line)
             return _error_page(post.key, f"{post.key}:{line}: {describe_crash(exc)}")
         result = fitted.result
         with self._lock:

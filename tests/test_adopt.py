@@ -253,3 +253,15 @@ def test_content_shared_by_two_new_posts_matches_neither() -> None:
     versions = {"content/a.md": "c" * 64, "content/b.md": "c" * 64}
     found = adopt.search(list_page, list(versions), None, versions=versions, current=list(versions))
     assert found.found == {}
+
+
+def test_a_narrowed_run_never_takes_the_article_of_a_post_outside_its_scope(
+    blog: Path, control: EmulatorControl
+) -> None:
+    sync(blog)
+    lose_state(blog)
+    write(blog / "content/copy.md", post("第一篇"))  # the same text as one.md, which stays
+    commit_all(blog, "a copy")
+    settings = load_settings(blog, {}, environ=ENV)
+    Engine(settings, poll_delay=0.05).run(only=[str(blog / "content/copy.md")])
+    assert control.state()["calls"]["/cgi-bin/draft/add"] == 4, "copy.md is a post of its own"

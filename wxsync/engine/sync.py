@@ -156,6 +156,7 @@ class Engine:
         self._adopted: dict[str, str] = {}  # posts found on WeChat: what was found
         self._unsettled: dict[str, str] = {}  # post → why its interrupted call is still open
         self._links: LinkResolver | None = None
+        self._every: list[str] = []  # every post of the content folder, whatever the run's scope
         self._plan_settings = PlanSettings()
         self._site: Site | None = None
 
@@ -275,7 +276,7 @@ class Engine:
 
     def _posts(self, index: SourceIndex, scope: str, *, report_unusable: bool) -> list[str]:
         """The posts this run looks at; links resolve against every post of the content folder."""
-        every = index.posts(*self.settings.content_dirs)
+        every = self._every = index.posts(*self.settings.content_dirs)
         addresses = self._site_url or site_addresses(self.settings, self.site)
         self._links = LinkResolver(PostIndex.build(every), self.state, addresses)
         paths = index.posts(self.settings.path(scope)) if scope else every
@@ -554,7 +555,7 @@ class Engine:
         hashes = {f.path: f.hash for f in facts}
         client = self.client  # no credentials is a configuration error: let it stop the run
         self.progress(f"looking on WeChat for earlier copies of {len(creating)} new posts")
-        current = [f.path for f in facts]
+        current = self._every  # a marker naming any post still here is that post's
         try:
             try:
                 articles = adopt.search(

@@ -137,3 +137,12 @@ def test_only_markers_wider_than_their_column_are_kept_from_shrinking() -> None:
     html = Renderer().render("9. 九\n10. 十\n").html
     markers = [row.children[0] for row in rows_of(html)]
     assert [isinstance(m, Element) and "flex" in m.style for m in markers] == [False, True]
+
+
+def test_text_and_code_about_margins_are_never_rewritten() -> None:
+    html = (
+        Renderer()
+        .render("写 margin:0;margin-left:1em 就行，或 `margin:0;margin-left:1em`。\n")
+        .html
+    )
+    assert html.count("margin:0;margin-left:1em") == 2

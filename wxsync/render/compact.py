@@ -11,13 +11,16 @@ import re
 
 # A margin shorthand followed directly by a margin-left that overrides its left side.
 _MARGIN_THEN_LEFT = re.compile(r"margin:([^;\"!]+);margin-left:([^;\"!]+)")
+# Only declarations are rewritten, never text: a post about CSS may show these words.
+_STYLE = re.compile(r'(?<= style=")[^"]*margin-left:[^"]*')
 
 
 def compact_styles(html: str) -> str:
-    """`html` with each `margin:…;margin-left:…` pair written as one `margin` shorthand."""
+    """`html` with each `margin:…;margin-left:…` pair in a `style` attribute written as one
+    `margin` shorthand."""
     if "margin-left:" not in html:
         return html
-    return _MARGIN_THEN_LEFT.sub(_merged_margin, html)
+    return _STYLE.sub(lambda style: _MARGIN_THEN_LEFT.sub(_merged_margin, style.group()), html)
 
 
 def _merged_margin(match: re.Match[str]) -> str:

@@ -178,3 +178,24 @@ def test_front_matter_source_url_replaces_the_site_address_and_false_removes_it(
     assert links["Own link"] == "https://elsewhere.example/own"
     assert links["No link"] == ""
     assert links["Second notes"] == "https://example.org/blog/notes/second/"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("_config.yml", "url: " + "[" * 3000 + "]" * 3000 + "\n"),
+        (
+            "_config.yml",
+            "a0: &a0 [x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+            + "url: *a9\n",
+        ),
+        ("hugo.toml", "baseURL = " + "[" * 3000 + "]" * 3000 + "\n"),
+    ],
+)
+def test_a_hostile_generator_config_is_ignored_not_a_crash(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    site = detect(tmp_path)
+    assert site.url == ""

@@ -9,13 +9,13 @@ have given (the run goes on with the defaults); `wxsync.yml`'s `site:` overrides
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from wxsync.bounded import load_toml, load_yaml
 from wxsync.config import SiteSettings
 from wxsync.site.model import Site
 
@@ -196,12 +196,12 @@ def _read(path: Path | None) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".toml":
-            data: Any = tomllib.loads(text)
+            data: Any = load_toml(text)
         elif path.suffix == ".json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError):
+            data = load_yaml(text)
+    except (OSError, ValueError, RecursionError, yaml.YAMLError):  # LimitError is a ValueError
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -125,13 +125,6 @@ class CodeHighlighter:
             rules.append(f"color:{self.foreground}")
         return f"pre.cb{{{';'.join(rules)}}}" if rules else ""
 
-    def highlight(self, code: str, language: str | None) -> str:
-        """Return the inner HTML of a code block: spans, no-break spaces and `<br>` per line."""
-        inner, block = self.highlight_block(code, language)
-        if block is None:
-            return inner
-        return f'<span style="color:{block}">{inner}</span>'
-
     def highlight_block(self, code: str, language: str | None) -> tuple[str, str | None]:
         """The inner HTML of a code block, and the colour its `<pre>` must have (None: the
         style's text colour, as `css()` gives every block).

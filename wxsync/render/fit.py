@@ -92,7 +92,6 @@ def render_fitting(
     Pass a `limit` a little below WeChat's when the caller adds markup of its own (the engine
     adds a marker to the root element).
     """
-    ladder = rungs(renderer)
     result = renderer.render(markdown, image_url, link_url)
     auto_math = renderer.options.math == "auto"
     # With `math: auto` the first rung is "as configured, formulas as SVG": the same output
@@ -100,7 +99,7 @@ def render_fitting(
     made_images = auto_math and bool(result.generated)
     if result.wechat_length < limit and not made_images:
         return Fitted(result, None, True)
-    rest = ladder[1:]
+    rest = rungs(renderer)[1:]  # built only for an article that needs them
     if made_images:
         rest = [(None, renderer.variant(math="svg")), *rest]
     step: str | None = None

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cached_property
 from html import escape, unescape
 from types import MappingProxyType
 
@@ -76,6 +77,12 @@ _PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre>", re.S | re.I)
 
 class RenderError(WxsyncError):
     """A body that cannot be rendered safely; the post's error, never the run's."""
+
+
+def _wechat_length(html: str, session: Session) -> int:
+    """`len(html)` with every image URL counted as a typical uploaded one, whatever `image_url`
+    mapped it to: the fitting decision and the formula budget both count this way."""
+    return len(html) - session.image_src_chars + session.image_count * UPLOADED_URL_CHARS
 
 
 def visible_length(html: str) -> int:
@@ -175,12 +182,11 @@ class Renderer:
         root = self._inliner.inline_fragment('<section class="wx"></section>', self._css)
         found = _ROOT_COLOR.search(_CLASS.sub("", root))
         self._text_color = found.group(1).strip() if found else "#333"
-        self._fingerprint = fingerprint(options)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Changes whenever the same Markdown could render differently (version, CSS, options)."""
-        return self._fingerprint
+        return fingerprint(self.options)
 
     def variant(self, **changes: object) -> Renderer:
         """A renderer with some options changed, built once and kept (the fitting ladder's rungs)."""
@@ -236,9 +242,7 @@ class Renderer:
                 html=html,
                 images=images,
                 generated=MappingProxyType(generated),
-                wechat_length=len(html)
-                - session.image_src_chars
-                + session.image_count * UPLOADED_URL_CHARS,
+                wechat_length=_wechat_length(html, session),
                 unpaired_emphasis=tuple(self._inline.strays),
                 sensitive_to=frozenset(
                     name
@@ -269,12 +273,7 @@ class Renderer:
                 svgs.append(None)
         as_png = [svg is not None and self.options.math == "png" for svg in svgs]
         if self.options.math == "auto":
-            estimate = (
-                len(html)
-                - session.image_src_chars
-                + session.image_count * UPLOADED_URL_CHARS
-                + sum(len(svg or "") for svg in svgs)
-            )
+            estimate = _wechat_length(html, session) + sum(len(svg or "") for svg in svgs)
             png_tag = 60 + UPLOADED_URL_CHARS
             biggest_first = sorted(range(len(svgs)), key=lambda i: -len(svgs[i] or ""))
             for index in biggest_first:

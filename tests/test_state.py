@@ -152,3 +152,20 @@ def test_records_read_from_the_file_are_whole_and_their_changes_are_saved(tmp_pa
     again = load(path)
     assert again.posts["a.md"].status == "published"
     assert again.images["sha"].media_id == "m"
+
+
+@pytest.mark.parametrize(
+    ("messages", "said"),
+    [
+        ('{"m": "oops"}', r"messages → m: should be an object, not text"),
+        ("[]", r"`messages` should be an object"),
+        ('{"m": {"posts": "ab"}}', r"messages → m: `posts` should be a list of text"),
+    ],
+)
+def test_a_message_record_of_the_wrong_shape_is_named_as_one(
+    tmp_path: Path, messages: str, said: str
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(f'{{"version": 1, "posts": {{}}, "messages": {messages}}}', encoding="utf-8")
+    with pytest.raises(StateError, match=said):
+        load(path)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from wxsync import __version__
 from wxsync.errors import WxsyncError
@@ -87,6 +87,14 @@ class _Record(_Versioned):
     def to_json(self) -> dict[str, Any]:
         return _record_json(self)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """A record as the state file holds it, each field checked against its declared type."""
+        values = _checked(cls, data)
+        if isinstance(values.get("intent"), dict):
+            values["intent"] = Intent(**_checked(Intent, values["intent"], "intent."))
+        return _restored(cls, values)
+
     def fail(
         self, message: str, *, code: int | None = None, transient: bool, mode: str = ""
     ) -> None:
@@ -142,13 +150,6 @@ class PostRecord(_Record):
             del data["parts"]
         return data
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PostRecord:
-        values = _checked(cls, data)
-        if isinstance(values.get("intent"), dict):
-            values["intent"] = Intent(**_checked(Intent, values["intent"], "intent."))
-        return _restored(cls, values)
-
     def touch(self) -> None:
         stamp = now_iso()
         self.created_at = self.created_at or stamp
@@ -183,14 +184,6 @@ class MessageRecord(_Record):
     intent: Intent | None = None
     error: dict[str, Any] | None = None
     updated_at: str = ""
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> MessageRecord:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        if isinstance(values.get("intent"), dict):
-            values["intent"] = Intent(**values["intent"])
-        return cls(**values)
 
     def touch(self) -> None:
         self.updated_at = now_iso()
@@ -333,7 +326,7 @@ class State:
                 f"{source}: written by a newer wxsync (schema {version}, this one reads "
                 f"{SCHEMA_VERSION}); upgrade wxsync"
             )
-        for table in ("images", "remote"):
+        for table in ("images", "remote", "messages"):
             if not isinstance(data.get(table, {}), dict):
                 raise StateError(f"{source}: `{table}` should be an object; {_RESTORE}")
         where = ""
@@ -346,13 +339,15 @@ class State:
             for key, value in data.get("images", {}).items():
                 where = f"images → {key}"
                 images[str(key)] = ImageRecord.from_json(_object(value))
+            messages: dict[str, MessageRecord] = {}
+            for key, value in data.get("messages", {}).items():
+                where = f"messages → {key}"
+                messages[str(key)] = MessageRecord.from_json(_object(value))
             return cls(
                 posts=posts,
                 images=images,
                 remote={str(k): str(v) for k, v in data.get("remote", {}).items()},
-                messages={
-                    str(k): MessageRecord.from_json(v) for k, v in data.get("messages", {}).items()
-                },
+                messages=messages,
                 version=SCHEMA_VERSION,
             )
         except _Shape as exc:

@@ -167,3 +167,19 @@ def test_state_file_problems_are_reported(blog: Path, emulator: EmulatorServer) 
     assert not broken["state file"]["ok"] and "not valid JSON" in str(
         broken["state file"]["detail"]
     )
+
+
+def test_doctor_and_sync_reach_wechat_through_one_session_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wxsync.config import load_settings
+    from wxsync.engine.sync import wechat_session
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/company-ca.pem")
+    settings = load_settings(tmp_path, {}, environ={"WXSYNC_PROXY": "http://proxy.example:3128"})
+    session = wechat_session(settings)
+    assert session.proxies == {
+        "https": "http://proxy.example:3128",
+        "http": "http://proxy.example:3128",
+    }
+    assert not session.trust_env and session.verify == "/etc/company-ca.pem"

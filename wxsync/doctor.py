@@ -126,10 +126,9 @@ class Doctor:
             urlsplit(base).scheme, ""
         )
         via = f"through the proxy {_hide_password(proxy)}" if proxy else "directly (no proxy)"
-        session = requests.Session()
-        if self.settings.proxy:
-            session.trust_env = False
-            session.proxies = {"https": proxy, "http": proxy}
+        from wxsync.engine.sync import wechat_session
+
+        session = wechat_session(self.settings)  # exactly as `sync` will call WeChat
         try:
             session.get(base, timeout=(5, 10))
         except requests.RequestException as exc:

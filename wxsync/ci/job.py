@@ -78,7 +78,10 @@ def run_job(settings: Settings, options: JobOptions) -> int:
         settings,
         progress=lambda line: print(line, flush=True),
         client_factory=lambda: make_client(
-            settings, on_token=actions.mask, session=cancellable_session(cancellation)
+            settings,
+            on_token=actions.mask,
+            session=cancellable_session(cancellation),
+            sleep=cancellation.sleep,
         ),
         sleep=cancellation.sleep,
     )

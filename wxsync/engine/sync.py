@@ -81,18 +81,31 @@ MESSAGE_API_KINDS = frozenset(
 )
 
 
+def wechat_session(settings: Settings, session: requests.Session | None = None) -> requests.Session:
+    """The HTTP session for WeChat calls: `proxy` set on it alone (ahead of any proxy in the
+    environment, which would otherwise win), never exported where git would see it."""
+    import requests
+
+    session = session or requests.Session()
+    if settings.proxy:
+        session.trust_env = False  # else HTTPS_PROXY from the environment overrides ours
+        session.proxies = {"https": settings.proxy, "http": settings.proxy}
+        # Without trust_env requests no longer reads these itself.
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        session.verify = bundle or True
+    return session
+
+
 def make_client(
     settings: Settings,
     on_token: Callable[[str], None] | None = None,
     session: requests.Session | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> WeChatClient:
     """A client for the configured account, or a `ConfigError` naming the missing variable.
 
-    `proxy` is for the WeChat calls alone: set on this session only (ahead of any proxy in the
-    environment, which would otherwise win), never exported where git would see it.
+    `sleep` is how it waits between retries (the CI job passes one that a cancellation ends).
     """
-    import requests
-
     from wxsync.wechat.client import WeChatClient
 
     missing = [
@@ -106,18 +119,13 @@ def make_client(
             "(on GitHub, add repository secrets and pass them to the action); "
             "`wxsync sync --dry-run` works without them"
         )
-    session = session or requests.Session()
-    if settings.proxy:
-        session.trust_env = False  # else HTTPS_PROXY from the environment overrides ours
-        session.proxies = {"https": settings.proxy, "http": settings.proxy}
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        session.verify = bundle or True
     return WeChatClient(
         settings.appid,
         settings.secret,
         base_url=settings.api_base,
-        session=session,
+        session=wechat_session(settings, session),
         on_token=on_token,
+        sleep=sleep,
     )
 
 

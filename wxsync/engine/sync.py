@@ -645,10 +645,8 @@ class Engine:
         )
         target = (folder / content).with_suffix(".html")
         target.parent.mkdir(parents=True, exist_ok=True)
-        link_url = manuscript.link_urls.get
-        result = fit_article(self.renderer, manuscript.post.body, link_url=link_url).result
         urls: dict[str, str] = {}
-        for src, data in result.generated.items():
+        for src, data in manuscript.render.generated.items():  # examine rendered it already
             name = f"{target.stem}-{len(urls)}.png"
             (target.parent / name).write_bytes(data)
             urls[src] = name
@@ -659,7 +657,7 @@ class Engine:
             self.renderer,
             manuscript.post.body,
             image_url=lambda s: urls.get(s, s),
-            link_url=link_url,
+            link_url=manuscript.link_urls.get,
         ).result.html
         target.write_text(html, encoding="utf-8")
         return target

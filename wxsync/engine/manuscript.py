@@ -398,31 +398,19 @@ def _source_url(post: Post, site: Site) -> tuple[str, bool]:
 
 
 def _length_problems(path: str, post: Post, fitted: Fitted) -> list[Problem]:
-    """An error when even the plainest rung is too long; a warning when a rung was taken."""
-    result = fitted.result
-    found: list[Problem] = []
-    length = result.wechat_length + marker.LENGTH
-    if not fitted.fits:
-        found.append(
-            Problem(
-                path,
-                post.body_line,
-                f"the article would be about {length:,} characters of HTML even with plain code; "
-                f"WeChat's limit is {CONTENT_CHAR_LIMIT:,} (inline styles count): split the post "
-                "or shorten long code blocks",
-            )
+    """For an article that fits: a warning when a rung of the ladder was taken to make it fit."""
+    if not fitted.step:
+        return []
+    length = fitted.result.wechat_length + marker.LENGTH
+    return [
+        Problem(
+            path,
+            post.body_line,
+            f"too long for WeChat as configured; rendered with {fitted.step} "
+            f"({length:,} of {CONTENT_CHAR_LIMIT:,} characters of HTML)",
+            severity="warning",
         )
-    elif fitted.step:
-        found.append(
-            Problem(
-                path,
-                post.body_line,
-                f"too long for WeChat as configured; rendered with {fitted.step} "
-                f"({length:,} of {CONTENT_CHAR_LIMIT:,} characters of HTML)",
-                severity="warning",
-            )
-        )
-    return found
+    ]
 
 
 def fit_article(

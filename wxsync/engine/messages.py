@@ -18,7 +18,11 @@ from wxsync.engine.plan import Kind, PostFacts
 from wxsync.engine.state import SENDING, MessageRecord, blocked_by
 
 MAX_ARTICLES = MAX_PARTS  # a message holds 1 to 8 articles
-_LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)  # the date of an undated message, for ordering
+# What a message's actions call WeChat for (`plan_message` returns no other API kind).
+MESSAGE_API_KINDS = frozenset(
+    {Kind.CREATE, Kind.UPDATE, Kind.PUBLISH, Kind.SEND, Kind.RESUME, Kind.RECONCILE}
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class MessageAction:
 def order_key(post: PostFacts) -> tuple[int, dt.datetime, str]:
     return (
         post.position if post.position is not None else MAX_ARTICLES + 1,
-        post.date or _LATEST,
+        post.date or LATEST,
         post.path,
     )
 

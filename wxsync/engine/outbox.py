@@ -14,10 +14,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from wxsync.engine.messages import Message, MessageAction
+from wxsync.engine.messages import LATEST, MESSAGE_API_KINDS, Message, MessageAction
 from wxsync.engine.messenger import MessageWork, Messenger
-from wxsync.engine.plan import Action, Kind
-from wxsync.engine.publisher import PostFailed, Work, is_transient
+from wxsync.engine.plan import Action, Kind, passive_status
+from wxsync.engine.publisher import MAX_POLL_DELAY, PostFailed, Work, is_transient
 from wxsync.engine.state import (
     DRAFTED,
     FAILED,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("wxsync.engine.outbox")
 
-MAX_POLL_DELAY = 15.0
 WRITES = (Kind.CREATE, Kind.UPDATE)
 Poll = Callable[[MessageWork], bool]
 
@@ -147,7 +146,7 @@ class Outbox:
     ) -> MessageWork:
         engine = self.engine
         record = engine.state.messages.setdefault(message.key, MessageRecord())
-        status = "pending" if action.kind in _API_KINDS else _passive(action.kind)
+        status = "pending" if action.kind in MESSAGE_API_KINDS else passive_status(action.kind)
         work = MessageWork(message, action, record, outcomes_for(message, action, status, {}))
         engine.report.outcomes.extend(work.outcomes.values())
         if action.kind in WRITES:
@@ -265,24 +264,7 @@ class Outbox:
             delay = min(delay * 2, MAX_POLL_DELAY)
 
 
-_API_KINDS = frozenset(
-    {Kind.CREATE, Kind.UPDATE, Kind.PUBLISH, Kind.SEND, Kind.RESUME, Kind.RECONCILE}
-)
-
-
-def _passive(kind: Kind) -> str:
-    return {
-        Kind.NOTHING: "unchanged",
-        Kind.WAIT: "waiting",
-        Kind.WARN: "warning",
-        Kind.INVALID: INVALID,
-    }.get(kind, "pending")
-
-
 def _order(plan: tuple[Message, MessageAction]) -> tuple[dt.datetime, str]:
     """Messages go out in date order: the daily quota goes to the oldest first."""
     message = plan[0]
-    return (message.date or _LATEST, message.key)
-
-
-_LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return (message.date or LATEST, message.key)

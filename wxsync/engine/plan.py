@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from wxsync.engine.state import PUBLISHED, PostRecord, State, blocked_by
+from wxsync.engine.state import INVALID, PUBLISHED, PostRecord, State, blocked_by
 
 
 class Kind(StrEnum):
@@ -45,6 +45,18 @@ API_KINDS = frozenset(
         Kind.SEND,
     }
 )
+
+
+def passive_status(kind: Kind) -> str:
+    """The report status of an action that makes no WeChat call ("pending" for one that does)."""
+    return {
+        Kind.NOTHING: "unchanged",
+        Kind.SKIP: "skipped",
+        Kind.WAIT: "waiting",
+        Kind.WARN: "warning",
+        Kind.INVALID: INVALID,
+        Kind.REMOVED: "removed",
+    }.get(kind, "pending")
 
 
 # Writes that wait for the posts they link to (see `waves`).

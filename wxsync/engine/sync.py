@@ -35,9 +35,9 @@ from wxsync.engine.manuscript import (
     render_fingerprint,
     render_options,
 )
-from wxsync.engine.messages import Message, MessageAction, group, plan_message
+from wxsync.engine.messages import MESSAGE_API_KINDS, Message, MessageAction, group, plan_message
 from wxsync.engine.once import Desk
-from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, plan, waves
+from wxsync.engine.plan import Action, Kind, PlanSettings, PostFacts, passive_status, plan, waves
 from wxsync.engine.publisher import Halt, PostFailed, Publisher, Work, is_transient
 from wxsync.engine.sources import SourceIndex
 from wxsync.engine.state import (
@@ -74,10 +74,6 @@ PREVIEW_DIR = ".wxsync/preview"
 UNUSABLE_NAME = "the file name is not UTF-8 or holds a line break: rename the file"
 PRIVATE_PATTERNS = (
     "# written by wxsync: local files that must not be committed\npreview/\ncache/\n*.lock\n*.tmp\n"
-)
-MAX_POLL_DELAY = 15.0
-MESSAGE_API_KINDS = frozenset(
-    {Kind.CREATE, Kind.UPDATE, Kind.PUBLISH, Kind.SEND, Kind.RESUME, Kind.RECONCILE}
 )
 
 
@@ -619,7 +615,7 @@ class Engine:
         preview = self.settings.root / PREVIEW_DIR
         for action in actions:
             outcome = self._outcome(
-                action, "planned" if action.calls_api else _passive_status(action.kind)
+                action, "planned" if action.calls_api else passive_status(action.kind)
             )
             if previews and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH, Kind.INVALID):
                 manuscript = manuscripts.get(action.path) or self._examine(action.path)
@@ -632,7 +628,7 @@ class Engine:
         from wxsync.engine.outbox import outcomes_for
 
         for message, action in plans:
-            status = "planned" if action.kind in MESSAGE_API_KINDS else _passive_status(action.kind)
+            status = "planned" if action.kind in MESSAGE_API_KINDS else passive_status(action.kind)
             self.report.outcomes.extend(outcomes_for(message, action, status, {}).values())
 
     def _write_preview(self, manuscript: Manuscript, folder: Path) -> Path | None:
@@ -692,7 +688,7 @@ class Engine:
         polls: list[tuple[str, PostRecord, Outcome]] = []
         for action in actions:
             record = self.state.post(action.path) if action.kind != Kind.REMOVED else PostRecord()
-            outcome = self._outcome(action, _passive_status(action.kind))
+            outcome = self._outcome(action, passive_status(action.kind))
             self.report.outcomes.append(outcome)
             if action.kind in (Kind.CREATE, Kind.UPDATE, Kind.REPUBLISH):
                 manuscript = manuscripts.get(action.path) or self._examine(action.path)
@@ -898,14 +894,3 @@ def _covers(folder: str, content: str) -> bool:
 def _under(path: str, folder: str) -> bool:
     prefix = PurePosixPath(folder.strip("/") or ".")
     return prefix == PurePosixPath(".") or prefix in PurePosixPath(path).parents
-
-
-def _passive_status(kind: Kind) -> str:
-    return {
-        Kind.NOTHING: "unchanged",
-        Kind.SKIP: "skipped",
-        Kind.WAIT: "waiting",
-        Kind.WARN: "warning",
-        Kind.INVALID: INVALID,
-        Kind.REMOVED: "removed",
-    }.get(kind, "pending")

@@ -107,7 +107,7 @@ def auth_environment(token: str, server_url: str = "https://github.com") -> dict
     if not token:
         return {}
     key = f"http.{server_url.rstrip('/')}/.extraheader"
-    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    basic = basic_credential(token)
     return {
         "GIT_CONFIG_COUNT": "2",
         "GIT_CONFIG_KEY_0": key,

@@ -51,14 +51,18 @@ class Actions:
             return  # GitLab reads no workflow commands; it masks its variables itself
         print(line, file=self.out, flush=True)
 
+    def annotation(self, kind: str, title: str, message: str) -> None:
+        """`::error`, `::warning` or `::notice` with a title, escaped as the runner expects."""
+        self.command(f"::{kind} title={_escape_property(title)}::{_escape_data(message)}")
+
     def error(self, title: str, message: str) -> None:
-        self.command(f"::error title={_escape_property(title)}::{_escape_data(message)}")
+        self.annotation("error", title, message)
 
     def warning(self, title: str, message: str) -> None:
-        self.command(f"::warning title={_escape_property(title)}::{_escape_data(message)}")
+        self.annotation("warning", title, message)
 
     def notice(self, title: str, message: str) -> None:
-        self.command(f"::notice title={_escape_property(title)}::{_escape_data(message)}")
+        self.annotation("notice", title, message)
 
     def mask(self, value: str | None) -> None:
         """Ask the runner to hide `value` in every later log line (secrets, tokens)."""
@@ -88,7 +92,7 @@ class Actions:
         ]
         error_room = ANNOTATIONS_PER_LEVEL - (1 if report.halted else 0)
         if report.halted:
-            self.command(f"::error title=wxsync stopped::{_escape_data(report.halted)}")
+            self.error("wxsync stopped", report.halted)
         for kind, outcomes, room in (
             ("error", errors, error_room),
             ("warning", warnings, ANNOTATIONS_PER_LEVEL),
@@ -98,9 +102,11 @@ class Actions:
                 self._annotation(kind, outcome)
             if len(shown) < len(outcomes):
                 more = len(outcomes) - len(shown)
-                self.command(
-                    f"::{kind} title=wxsync::{more} more {kind}s in the job summary "
-                    "(GitHub shows 10 annotations of each kind per step)"
+                self.annotation(
+                    kind,
+                    "wxsync",
+                    f"{more} more {kind}s in the job summary "
+                    "(GitHub shows 10 annotations of each kind per step)",
                 )
 
     def _annotation(self, kind: str, outcome: Outcome) -> None:

@@ -405,3 +405,21 @@ def test_with_the_state_file_lost_a_message_is_adopted_not_written_again(
     assert statuses(report)["content/f.md"] == "drafted"
     again = load(state_file)
     assert again.posts["content/a.md"].url == saved.posts["content/a.md"].url
+
+
+def test_a_message_publish_whose_answer_was_lost_is_recorded_whole_when_found(
+    blog: Path, control: EmulatorControl
+) -> None:
+    weekly(blog)
+    control.faults({"path": "/cgi-bin/freepublish/submit", "after_success": True, "drop": True})
+    sync(blog, mode="publish")
+    control.faults()
+    assert load(blog / ".wxsync/state.json").messages["weekly"].intent is not None
+    control.advance(60)  # the job WeChat started ends, past the settle time
+    sync(blog, mode="publish")
+    saved = load(blog / ".wxsync/state.json")
+    assert calls(control, "freepublish/submit") == 1, "found, not submitted again"
+    for path in ("content/a.md", "content/b.md"):
+        post = saved.posts[path]
+        assert post.status == "published" and post.url and post.published_at
+        assert not (post.draft_media_id or post.draft_hash or post.publish_id)

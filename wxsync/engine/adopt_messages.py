@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from wxsync.engine import marker
 from wxsync.engine.messages import Message
-from wxsync.engine.state import DRAFTED, PUBLISHED, MessageRecord, State
+from wxsync.engine.state import DRAFTED, PUBLISHED, MessageRecord, State, mark_published
 
 if TYPE_CHECKING:
     from wxsync.wechat.client import Page
@@ -90,12 +90,12 @@ def adopt(state: State, message: Message, item: Found) -> MessageRecord:
     record.posts, record.parts, record.hashes = message.paths, message.parts, hashes
     if item.published:
         record.article_id, record.urls, record.status = item.id, list(item.urls), PUBLISHED
+        placed = [
+            (p.path, message.index_of(p.path), hashes[i]) for i, p in enumerate(message.posts)
+        ]
+        mark_published(state, placed, item.id, list(item.urls), at=None)
         for post in message.posts:
-            posted = state.post(post.path)
-            posted.article_id, posted.status = item.id, PUBLISHED
-            posted.url = item.urls[message.index_of(post.path)]
-            posted.published_hash = hashes[message.paths.index(post.path)]
-            posted.in_message = message.key
+            state.post(post.path).in_message = message.key
     else:
         record.media_id, record.status = item.id, DRAFTED
         for post in message.posts:

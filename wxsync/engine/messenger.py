@@ -28,6 +28,7 @@ from wxsync.engine.state import (
     PUBLISHING,
     Intent,
     MessageRecord,
+    mark_published,
     now_iso,
     parse_iso,
 )
@@ -251,18 +252,13 @@ class Messenger(Writer):
         record.article_id, record.urls, record.publish_id = article_id, urls, ""
         record.status, record.media_id, record.error = PUBLISHED, "", None
         record.touch()
+        placed = [(p.path, message.index_of(p.path), p.hash) for p in message.posts]
+        mark_published(self.state, placed, article_id, urls, at=now_iso())
         for post in message.posts:
-            posted = self.state.post(post.path)
-            index = message.index_of(post.path)
-            posted.article_id = article_id
-            posted.url = urls[index] if index < len(urls) else ""
-            posted.published_hash, posted.status = post.hash, PUBLISHED
-            posted.draft_media_id = posted.draft_hash = posted.publish_id = ""
-            posted.published_at = now_iso()
-            posted.touch()
             outcome = work.outcomes.get(post.path)
             if outcome is not None:
-                outcome.status, outcome.url, outcome.message = PUBLISHED, posted.url, ""
+                url = self.state.post(post.path).url
+                outcome.status, outcome.url, outcome.message = PUBLISHED, url, ""
 
     # -- reconciling -----------------------------------------------------------------------------
 
@@ -302,13 +298,11 @@ class Messenger(Writer):
             record.intent = None
             record.article_id, record.urls = match.id, urls
             record.status, record.media_id = PUBLISHED, ""
-            for index, path in enumerate(record.posts):
-                posted = self.state.post(path)
-                start = sum(record.parts[:index])
-                posted.article_id = match.id
-                posted.url = urls[start] if start < len(urls) else ""
-                posted.published_hash = record.hashes[index] if index < len(record.hashes) else ""
-                posted.status, posted.draft_media_id = PUBLISHED, ""
+            placed = [
+                (path, sum(record.parts[:i]), record.hashes[i] if i < len(record.hashes) else "")
+                for i, path in enumerate(record.posts)
+            ]
+            mark_published(self.state, placed, match.id, urls, at=now_iso())
             self._save()
         return True
 

@@ -218,6 +218,27 @@ def _failure(message: str, *, code: int | None, transient: bool, mode: str) -> d
     }
 
 
+def mark_published(
+    state: State,
+    placed: list[tuple[str, int, str]],
+    article_id: str,
+    urls: list[str],
+    *,
+    at: str | None,
+) -> None:
+    """Record posts as published in one message: `placed` is (path, index of its first article
+    in the message, content hash as published); `at` the publish time (None: leave as it was)."""
+    for path, index, content_hash in placed:
+        posted = state.post(path)
+        posted.article_id = article_id
+        posted.url = urls[index] if index < len(urls) else ""
+        posted.published_hash, posted.status = content_hash, PUBLISHED
+        posted.draft_media_id = posted.draft_hash = posted.publish_id = ""
+        if at is not None:
+            posted.published_at = at
+        posted.touch()
+
+
 def blocked_by(error: dict[str, Any] | None, mode: str, retry: bool) -> str:
     """The message of a permanent failure that still holds in `mode` ("" if none does)."""
     if not error or error.get("kind") != "permanent" or retry:

@@ -423,3 +423,20 @@ def test_a_message_publish_whose_answer_was_lost_is_recorded_whole_when_found(
         post = saved.posts[path]
         assert post.status == "published" and post.url and post.published_at
         assert not (post.draft_media_id or post.draft_hash or post.publish_id)
+
+
+def test_a_message_publish_job_lost_in_an_account_reset_fails_once_and_is_not_polled_again(
+    blog: Path, control: EmulatorControl
+) -> None:
+    weekly(blog)
+    control.configure(publish_polls=1000)
+    first = sync(blog, mode="publish", publish_timeout=0)
+    assert set(statuses(first).values()) == {"publishing"}
+    control.reset()
+    second = sync(blog, mode="publish", publish_timeout=0)
+    assert set(statuses(second).values()) == {"failed"}
+    assert all("no longer knows this publish job" in o.message for o in second.outcomes)
+    assert not load(blog / ".wxsync/state.json").messages["weekly"].publish_id
+    polls = calls(control, "freepublish/get")
+    sync(blog, mode="publish")
+    assert calls(control, "freepublish/get") == polls, "the forgotten job is not asked about again"

@@ -228,9 +228,15 @@ class Messenger(Writer):
         return True
 
     def poll_publish(self, work: MessageWork) -> bool:
-        """One `freepublish/get`; True when the job is finished."""
+        """One `freepublish/get`; True when the job is finished (or WeChat forgot it)."""
+        from wxsync.wechat.errors import InvalidRequestError, NotFoundError
+
         record = work.record
-        status = self.client.get_publish(record.publish_id)
+        try:
+            status = self.client.get_publish(record.publish_id)
+        except (InvalidRequestError, NotFoundError):
+            self._lost_job(work)
+            return True
         if not status.finished:
             return False
         with self._lock:
@@ -245,6 +251,40 @@ class Messenger(Writer):
                     )
                 work.say(FAILED, f"publishing ended: {status.name}")
             self._save()
+        return True
+
+    def _lost_job(self, work: MessageWork) -> None:
+        """A publish job WeChat does not know (an account reset): adopt its article if listed,
+        else forget the job so the next run publishes the message again, as for a post."""
+        from wxsync.engine.reconcile import find
+
+        record = work.record
+        at = record.updated_at or now_iso()
+        intent = Intent(op="submit", hash=work.message.posts[0].hash, title=record.title, at=at)
+        match = find(self.client.list_published, intent)
+        with self._lock:
+            if match is not None:
+                urls = [str(a.get("url", "")) for a in self.client.get_article(match.id)]
+                self._published(work, match.id, urls)
+            else:
+                message = (
+                    "WeChat no longer knows this publish job (was the account reset?) and no "
+                    "article came of it; the next run publishes the message again"
+                )
+                if record.media_id and not self._draft_exists(record.media_id):
+                    record.media_id = ""
+                record.publish_id, record.status = "", FAILED
+                record.fail(message, transient=True)
+                work.say(FAILED, message)
+            self._save()
+
+    def _draft_exists(self, media_id: str) -> bool:
+        from wxsync.wechat.errors import InvalidMediaError, NotFoundError
+
+        try:
+            self.client.get_draft(media_id)
+        except (InvalidMediaError, NotFoundError):
+            return False
         return True
 
     def _published(self, work: MessageWork, article_id: str, urls: list[str]) -> None:

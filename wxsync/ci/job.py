@@ -25,7 +25,7 @@ from wxsync.ci.commit import (
 )
 from wxsync.ci.git import Git, auth_environment, basic_credential
 from wxsync.ci.github import Actions
-from wxsync.ci.preflight import preflight
+from wxsync.ci.preflight import FIX_BRANCH, PreflightError, preflight
 from wxsync.config import Settings
 from wxsync.errors import WxsyncError
 from wxsync.redact import redact
@@ -118,18 +118,21 @@ def run_job(settings: Settings, options: JobOptions) -> int:
 
 def _prepare(settings: Settings, options: JobOptions, actions: Actions, git: Git) -> Target:
     """Where the state goes, checked before any WeChat call; the state branch's file read in."""
+    checking = "check that the state file can be committed"
     try:
-        target: Target | NoBranch = resolve_target(
+        target = resolve_target(
             settings.root,
             options.environ,
             state_branch=settings.state_branch,
             push_to=options.push_to,
         )
     except NoBranch as no_branch:
-        target = no_branch
-    with actions.group("check that the state file can be committed"):
+        with actions.group(checking):
+            raise PreflightError(
+                f"{no_branch}: the state file would have nowhere to go; {FIX_BRANCH}"
+            ) from None
+    with actions.group(checking):
         checked = preflight(git, settings.state_path, target)
-        assert isinstance(target, Target)  # preflight refused otherwise
         for note in checked.notes:
             actions.notice("wxsync", note)
         if target.separate:

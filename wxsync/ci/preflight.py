@@ -35,10 +35,8 @@ FIX_BRANCH = (
 )
 
 
-def preflight(git: Git, state_path: Path, target: Target | NoBranch) -> Preflight:
+def preflight(git: Git, state_path: Path, target: Target) -> Preflight:
     """Check that the state file can be committed to `target`; `PreflightError` if not."""
-    if isinstance(target, NoBranch):
-        raise PreflightError(f"{target}: the state file would have nowhere to go; {FIX_BRANCH}")
     if git.run("remote", "get-url", "origin", check=False).returncode != 0:
         raise PreflightError(
             "the repository has no `origin` remote to push the state file to; add one, or "
